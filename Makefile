@@ -1,0 +1,59 @@
+# The project's entry points. A new user runs two of them (README.md): `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_ARGS ?=
+
+.PHONY: setup demo test sync-check nbtest pytest readme readme-check docs docs-check chromium clean-docs
+
+# Create the virtual environment if missing and install the package with its dev extras.
+# Re-runs only when settings.ini or setup.py change.
+$(STAMP): settings.ini setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## 1. The main job: the end-to-end pipeline on the embedded default (local files only, CPU, small size).
+demo: setup
+	$(BIN)/dd_pipeline --out demo $(DEMO_ARGS)
+
+## 2. The tests: notebooks and package in sync and clean, every notebook, the pytest suite, README, docs.
+test: setup sync-check nbtest pytest readme-check docs-check
+	@echo "make test: all checks passed"
+
+sync-check:
+	$(BIN)/nbdev_export
+	@d="$$(git status --porcelain -- design_decomp)"; [ -z "$$d" ] || { echo "$$d"; echo "design_decomp/ differs from what the notebooks export: run nbdev_export and commit"; exit 1; }
+	$(BIN)/nbdev_clean
+	@d="$$(git status --porcelain -- nbs)"; [ -z "$$d" ] || { echo "$$d"; echo "notebooks are not clean (or not committed): run nbdev_clean and commit"; exit 1; }
+
+nbtest:
+	$(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest:
+	$(BIN)/python -m pytest -q tests
+
+readme: setup
+	$(BIN)/python .ci/readme.py
+
+readme-check:
+	$(BIN)/python .ci/readme.py --check
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "The docs check needs Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)"; exit 1; fi; }
+
+## The offline docs site, from the same processed notebooks Quarto would use, into _docs/.
+docs: setup
+	$(BIN)/python .ci/docs.py
+
+docs-check: docs chromium
+	$(BIN)/python .ci/check_docs.py
+
+clean-docs:
+	rm -rf _docs _proc
