@@ -1,0 +1,62 @@
+"""Benchmark: train the Encoder from scratch and evaluate it on the held-out test split, beside fastai's
+`unet_learner(resnet18, pretrained=False)` with the same loss, data, epochs, batch size and schedule.
+Writes bench/encoder.json (one entry per size/device, with the command that made it).
+
+    python bench/encoder.py --size 128 --n 2000 --epochs 6
+"""
+import argparse, json, os, platform, sys, time
+from pathlib import Path
+import torch
+
+CRITERIA = dict(iou_text=('>', 0.90), iou_image=('>', 0.85), colour_acc=('>', 0.80), hier_mse=('<', 0.05))
+
+def run(learn, dls, epochs, lr):
+    from design_decomp.core import evaluate, resume_learner
+    from design_decomp.data import split_dl
+    t = time.perf_counter(); learn.fit_one_cycle(epochs, lr); wall = time.perf_counter()-t
+    best = learn.cbs.filter(lambda c: type(c).__name__=='CheckpointCallback')[0].dir/'encoder_best.pth'
+    resume_learner(learn, best)
+    res = evaluate(learn, split_dl(dls, 'test'))
+    res = {k: round(v, 4) for k,v in res.items()}
+    return dict(params=sum(p.numel() for p in learn.model.parameters()), seconds=round(wall, 1),
+                s_per_epoch=round(wall/epochs, 1), test=res,
+                criteria={k: bool(res[k] > v if op=='>' else res[k] < v) for k,(op,v) in CRITERIA.items()},
+                history=[[float(x) for x in v] for v in learn.recorder.values])
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--size', type=int, default=128); p.add_argument('--n', type=int, default=1500)
+    p.add_argument('--epochs', type=int, default=5); p.add_argument('--bs', type=int, default=8)
+    p.add_argument('--lr', type=float, default=2e-3); p.add_argument('--width', type=int, default=16)
+    p.add_argument('--device', default=None); p.add_argument('--runs', default='bench/runs')
+    p.add_argument('--skip_fastai', action='store_true'); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
+    a = p.parse_args()
+    from fastai.vision.learner import unet_learner
+    from torchvision.models import resnet18
+    from design_decomp.core import default_device, CheckpointCallback, NonFiniteGuard
+    from design_decomp.data import generate_dataset, design_dls
+    from design_decomp.encoder import encoder_learner, CompositeLoss, encoder_metrics
+    dev = default_device(a.device)
+    data = Path(a.runs)/f'data_{a.size}_{a.n}'
+    generate_dataset(data, n=a.n, size=a.size, seed=0, n_workers=os.cpu_count(), progress=False)
+    dls = design_dls(data, 'encoder', bs=a.bs, device=dev)
+    nc = len(dls.vocab['colour'])
+    out = dict(size=a.size, n_designs=a.n, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), epochs=a.epochs, bs=a.bs,
+               lr=a.lr, schedule='fit_one_cycle', device=str(dev),
+               machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'),
+               torch=torch.__version__, command='python bench/encoder.py ' + ' '.join(sys.argv[1:]),
+               reduction='test split, all pixels of all designs summed before dividing (micro average)', date=time.strftime('%Y-%m-%d'))
+    ours = encoder_learner(dls, width=a.width, path=Path(a.runs)/f'enc_ours_{a.size}')
+    out['ours'] = dict(model=f'design_decomp UNet(width={a.width}, depth=4)', **run(ours, dls, a.epochs, a.lr))
+    print(json.dumps(out['ours'], indent=1)[:2000])
+    if not a.skip_fastai:
+        fa = unet_learner(dls, resnet18, pretrained=False, n_out=2+nc+1, loss_func=CompositeLoss(nc), metrics=encoder_metrics(),
+                          cbs=[NonFiniteGuard(), CheckpointCallback(Path(a.runs)/f'enc_fastai_{a.size}', 'encoder')], normalize=False)
+        out['fastai_unet_resnet18'] = dict(model='fastai unet_learner(resnet18, pretrained=False)', **run(fa, dls, a.epochs, a.lr))
+        print(json.dumps(out['fastai_unet_resnet18'], indent=1)[:2000])
+    fn = Path(a.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
+    allr[f'{dev.type}_{a.size}'] = out
+    fn.write_text(json.dumps(allr, indent=1)+'\n')
+    print(f'wrote {fn}')
+
+if __name__=='__main__': main()
