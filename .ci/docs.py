@@ -37,7 +37,10 @@ def page(nb, name):
             if any(d.replace(' ', '') in ('echo:false', 'output:asis') for d in ds):
                 c['metadata'] = dict(c.get('metadata', {}), tags=['hide_input'])
             for o in c.get('outputs', []):
-                if 'text/markdown' in o.get('data', {}): o['data'].pop('text/plain', None)
+                if 'text/markdown' in o.get('data', {}):
+                    o['data'].pop('text/plain', None)
+                    md = ''.join(o['data']['text/markdown'])
+                    o['data']['text/markdown'] = re.sub(r'\)\{[^}\n]*\}', ')', md)  # Pandoc link attributes mean nothing here
         cells.append(c)
     nb = dict(nb, cells=cells)
     txt = json.dumps(nb).replace(doc_url, '')  # links to the Quarto site become relative page links
@@ -47,7 +50,10 @@ def build():
     sys.path.insert(0, str(root))
     from nbdev.quarto import proc_nbs
     from nbdev.config import get_config
+    if proc.exists(): shutil.rmtree(proc)  # always from scratch: a notebook that fails must not leave an old page behind
     proc_nbs(root/'nbs', n_workers=0)
+    missing = [p.name for p in (root/'nbs').glob('*.ipynb') if not (proc/p.name).exists()]
+    if missing: sys.exit(f"docs: nbdev could not process {', '.join(missing)} (see the error above)")
     if stage.exists(): shutil.rmtree(stage)
     (stage/'docs').mkdir(parents=True)
     nav = []
@@ -61,7 +67,8 @@ def build():
         nav.append({title: f'{out}.ipynb'})
     for o in (root/'nbs').iterdir():  # pictures and other files the notebooks link to
         if o.is_dir() and not o.name.startswith(('.', '_')): shutil.copytree(o, stage/'docs'/o.name, dirs_exist_ok=True)
-    (stage/'docs'/'styles.css').write_text((root/'nbs'/'styles.css').read_text())
+    (stage/'docs'/'styles.css').write_text((root/'nbs'/'styles.css').read_text() +
+        '\n/* offline site only: no In/Out prompts, as on the Quarto site */\n.jp-InputPrompt, .jp-OutputPrompt { display: none; }\n')
     mk = dict(site_name=cfg['title'], site_description=cfg['description'], docs_dir='docs', site_dir=str(site),
               use_directory_urls=False, nav=nav, extra_css=['styles.css'],
               theme=dict(name='material', font=False, features=['navigation.sections', 'toc.follow']),
@@ -71,6 +78,28 @@ def build():
     import yaml
     (stage/'mkdocs.yml').write_text(yaml.safe_dump(mk, sort_keys=False))
     subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '--clean', '-f', str(stage/'mkdocs.yml')], check=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
-    print(f'docs site: {site/"index.html"} ({len(nav)} pages)')
+    n = fix_anchors(site)
+    print(f'docs site: {site/"index.html"} ({len(nav)} pages; {n} anchors pointed at the page instead)')
+
+def fix_anchors(site)->int:
+    """Quarto and nbdev name anchors differently from MkDocs/nbconvert (`compositeloss.decodes`, headings made of
+    code). A link whose anchor is not on its target page is pointed at a spelling that is there (case, dots), else at
+    the page itself, so no internal link is broken. Returns how many links lost their anchor."""
+    pages = {p.name: p.read_text(encoding='utf-8') for p in site.glob('*.html')}
+    ids = {n: set(re.findall(r'\bid="([^"]+)"', t)) for n,t in pages.items()}
+    lost = 0
+    def fix(m, here):
+        nonlocal lost
+        page, frag = m.group(2) or here, m.group(3)
+        have = ids.get(page)
+        if have is None or frag in have: return m.group(0)
+        for cand in (frag.lower(), frag.replace('.', ''), frag.lower().replace('.', ''), frag.lower().replace('.', '-')):
+            if cand in have: return f'{m.group(1)}{m.group(2) or ""}#{cand}"'
+        lost += 1
+        return f'{m.group(1)}{m.group(2) or here}"'
+    for n,t in pages.items():
+        new = re.sub(r'(href=")([\w.-]+\.html)?#([^"]+)"', lambda m: fix(m, n), t)
+        if new!=t: (site/n).write_text(new, encoding='utf-8')
+    return lost
 
 if __name__=='__main__': build()
