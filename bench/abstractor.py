@@ -1,0 +1,78 @@
+"""Benchmark: train the Abstractor from scratch and evaluate it on the held-out test split twice: on the true
+F_Tensors, and end to end on the F_Tensors that an Encoder checkpoint predicts from the pictures.
+Writes bench/abstractor.json (one entry per device and size, with the command that made it); the real-run cells of
+nbs/02_abstractor.ipynb load the run (checkpoint, data, encoder) from the paths recorded there.
+
+    python bench/abstractor.py --size 128 --n 4000 --epochs 10 --bs 32 --encoder bench/runs/enc_ours_128/encoder_best.pth
+"""
+import argparse, json, os, platform, sys, time
+from pathlib import Path
+import torch
+
+root = Path(__file__).resolve().parent.parent
+
+def rel(p):
+    "`p` relative to the repository root where it lies inside it (the notebook resolves it from there)."
+    p = Path(p).resolve()
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--size', type=int, default=128); p.add_argument('--n', type=int, default=4000)
+    p.add_argument('--epochs', type=int, default=10); p.add_argument('--bs', type=int, default=32)
+    p.add_argument('--lr', type=float, default=1e-3); p.add_argument('--schedule', choices=['one_cycle', 'fit'], default='one_cycle')
+    p.add_argument('--width', type=int, default=64); p.add_argument('--no_maxpool', action='store_true')
+    p.add_argument('--weights', default='1,1,1,1', help='loss weights of goal CE, format CE, tone MSE, grammar MSE')
+    p.add_argument('--plain_mse', action='store_true', help="don't divide the MSE terms by the targets' variances")
+    p.add_argument('--pretrained', default=None, help='local torchvision ResNet-18 weights file (default: from scratch)')
+    p.add_argument('--encoder', default=None, help='encoder checkpoint for the end-to-end evaluation (default: bench/runs/enc_ours_{size}/encoder_best.pth if present)')
+    p.add_argument('--ceiling_trees', type=int, default=100, help='trees of the random-forest ceiling (learnability); 0 skips it')
+    p.add_argument('--threads', type=int, default=None); p.add_argument('--device', default=None)
+    p.add_argument('--runs', default=str(root/'bench'/'runs')); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    from design_decomp.core import default_device, resume_learner
+    from design_decomp.data import generate_dataset, design_dls, learnability, split_of
+    from design_decomp.abstractor import abstractor_learner, evaluate_twice, abstractor_criteria
+    dev, runs = default_device(a.device), Path(a.runs)
+    enc = a.encoder or (runs/f'enc_ours_{a.size}'/'encoder_best.pth')
+    enc = enc if Path(enc).exists() else None
+    if a.encoder and enc is None: raise SystemExit(f"--encoder {a.encoder}: no such file")
+    if enc is None: print(f"no encoder checkpoint (looked for {runs/f'enc_ours_{a.size}'/'encoder_best.pth'}): the end-to-end evaluation is skipped")
+    data = runs/f'data_{a.size}_{a.n}'
+    t = time.perf_counter(); generate_dataset(data, n=a.n, size=a.size, seed=0, n_workers=os.cpu_count(), progress=False)
+    print(f'dataset {data}: {time.perf_counter()-t:.0f}s')
+    dls = design_dls(data, 'abstractor', bs=a.bs, device=dev)
+    ck = runs/f'abs_{a.size}'
+    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, pretrained=a.pretrained, lr=a.lr, path=ck,
+                               weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
+    t = time.perf_counter()
+    if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
+    else: learn.fit(a.epochs, a.lr)
+    wall = time.perf_counter()-t
+    history = [[float(x) for x in v] for v in learn.recorder.values]
+    best_epoch = resume_learner(learn, ck/'abstractor_best.pth')
+    t = time.perf_counter(); res = evaluate_twice(learn, enc); eval_s = time.perf_counter()-t
+    r4 = lambda d: {k: round(v, 4) for k, v in d.items()}
+    out = dict(command='python bench/abstractor.py ' + ' '.join(sys.argv[1:]), size=a.size, n_designs=a.n,
+               n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), n_test=sum(split_of(i)=='test' for i in dls.ds_full.idxs),
+               epochs=a.epochs, best_epoch=best_epoch, bs=a.bs, lr=a.lr, schedule=a.schedule, optimizer='Adam',
+               model=dict(learn.model_config), params=sum(p.numel() for p in learn.model.parameters()), device=str(dev),
+               machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'),
+               torch=torch.__version__, wall_s=round(wall, 1), s_per_epoch=round(wall/a.epochs, 1), eval_s=round(eval_s, 1),
+               data=rel(data), checkpoint=rel(ck/'abstractor_best.pth'), encoder=rel(enc) if enc else None,
+               reduction='test split; every design counted once before dividing; *_base: constant predictor of the train split '
+                         '(majority goal/format, mean tone/scores); drop: how much worse end to end',
+               test=r4(res['true']), criteria=abstractor_criteria(res['true'], dls.vocab))
+    if enc:
+        out.update(end_to_end=r4(res['end_to_end']), drop=r4(res['drop']), criteria_end_to_end=abstractor_criteria(res['end_to_end'], dls.vocab))
+    if a.ceiling_trees:
+        t = time.perf_counter(); out['ceiling'] = learnability(data, n_trees=a.ceiling_trees); out['ceiling_s'] = round(time.perf_counter()-t, 1)
+    out.update(history=history, date=time.strftime('%Y-%m-%d'))
+    print(json.dumps({k: v for k, v in out.items() if k!='history'}, indent=1))
+    fn = Path(a.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
+    allr[f'{dev.type}_{a.size}'] = out
+    fn.parent.mkdir(parents=True, exist_ok=True); fn.write_text(json.dumps(allr, indent=1)+'\n')
+    print(f'wrote {fn}')
+
+if __name__=='__main__': main()
