@@ -14,6 +14,8 @@ def run(learn, dls, epochs, lr):
     from design_decomp.core import evaluate, resume_learner
     from design_decomp.data import split_dl
     t = time.perf_counter(); learn.fit_one_cycle(epochs, lr); wall = time.perf_counter()-t
+    names = list(learn.recorder.metric_names[1:-1])
+    history = [dict(zip(names, [round(float(x), 4) for x in v])) for v in learn.recorder.values]  # before evaluate() resets the recorder
     best = learn.cbs.filter(lambda c: type(c).__name__=='CheckpointCallback')[0].dir/'encoder_best.pth'
     resume_learner(learn, best)
     res = evaluate(learn, split_dl(dls, 'test'))
@@ -21,7 +23,7 @@ def run(learn, dls, epochs, lr):
     return dict(params=sum(p.numel() for p in learn.model.parameters()), seconds=round(wall, 1),
                 s_per_epoch=round(wall/epochs, 1), test=res,
                 criteria={k: bool(res[k] > v if op=='>' else res[k] < v) for k,(op,v) in CRITERIA.items()},
-                history=[[float(x) for x in v] for v in learn.recorder.values])
+                history=history)
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,7 +31,7 @@ def main():
     p.add_argument('--epochs', type=int, default=5); p.add_argument('--bs', type=int, default=8)
     p.add_argument('--lr', type=float, default=2e-3); p.add_argument('--width', type=int, default=16)
     p.add_argument('--device', default=None); p.add_argument('--runs', default='bench/runs')
-    p.add_argument('--skip_fastai', action='store_true'); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
+    p.add_argument('--skip_fastai', action='store_true'); p.add_argument('--skip_ours', action='store_true'); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args()
     from fastai.vision.learner import unet_learner
     from torchvision.models import resnet18
@@ -46,17 +48,20 @@ def main():
                machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'),
                torch=torch.__version__, command='python bench/encoder.py ' + ' '.join(sys.argv[1:]),
                reduction='test split, all pixels of all designs summed before dividing (micro average)', date=time.strftime('%Y-%m-%d'))
-    ours = encoder_learner(dls, width=a.width, path=Path(a.runs)/f'enc_ours_{a.size}')
-    out['ours'] = dict(model=f'design_decomp UNet(width={a.width}, depth=4)', **run(ours, dls, a.epochs, a.lr))
-    print(json.dumps(out['ours'], indent=1)[:2000])
+    fn, key = Path(a.out), f'{dev.type}_{a.size}'
+    def save(name, res):  # after each model, so a later failure keeps what was measured
+        allr = json.loads(fn.read_text()) if fn.exists() else {}
+        entry = allr.get(key, {}) if allr.get(key, {}).get('n_designs')==a.n and allr.get(key, {}).get('epochs')==a.epochs else {}
+        entry.update({k:v for k,v in out.items() if k not in ('ours', 'fastai_unet_resnet18', 'command')}); entry[name] = dict(res, command=out['command'])
+        allr[key] = entry; fn.write_text(json.dumps(allr, indent=1)+'\n')
+        print(json.dumps(res, indent=1)); print(f'wrote {fn} [{key}][{name}]')
+    if not a.skip_ours:
+        ours = encoder_learner(dls, width=a.width, path=Path(a.runs)/f'enc_ours_{a.size}')
+        save('ours', dict(model=f'design_decomp UNet(width={a.width}, depth=4)', **run(ours, dls, a.epochs, a.lr)))
     if not a.skip_fastai:
+        dls.c = 2+nc+1  # unet_learner evaluates get_c(dls) even when n_out is given; our dls.vocab is a dict
         fa = unet_learner(dls, resnet18, pretrained=False, n_out=2+nc+1, loss_func=CompositeLoss(nc), metrics=encoder_metrics(),
                           cbs=[NonFiniteGuard(), CheckpointCallback(Path(a.runs)/f'enc_fastai_{a.size}', 'encoder')], normalize=False)
-        out['fastai_unet_resnet18'] = dict(model='fastai unet_learner(resnet18, pretrained=False)', **run(fa, dls, a.epochs, a.lr))
-        print(json.dumps(out['fastai_unet_resnet18'], indent=1)[:2000])
-    fn = Path(a.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
-    allr[f'{dev.type}_{a.size}'] = out
-    fn.write_text(json.dumps(allr, indent=1)+'\n')
-    print(f'wrote {fn}')
+        save('fastai_unet_resnet18', dict(model='fastai unet_learner(resnet18, pretrained=False)', **run(fa, dls, a.epochs, a.lr)))
 
 if __name__=='__main__': main()
