@@ -22,6 +22,9 @@ def main():
     p.add_argument('--epochs', type=int, default=10); p.add_argument('--bs', type=int, default=32)
     p.add_argument('--lr', type=float, default=1e-3); p.add_argument('--schedule', choices=['one_cycle', 'fit'], default='one_cycle')
     p.add_argument('--width', type=int, default=64); p.add_argument('--no_maxpool', action='store_true')
+    p.add_argument('--coord', action='store_true', help='x/y coordinate input channels (CoordConv)')
+    p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes')
+    p.add_argument('--tag', default=None, help='suffix of the run folder (abs_{size}_{tag}) and of the key in --out ({device}_{size}_{tag}), to keep variants apart')
     p.add_argument('--weights', default='1,1,1,1', help='loss weights of goal CE, format CE, tone MSE, grammar MSE')
     p.add_argument('--plain_mse', action='store_true', help="don't divide the MSE terms by the targets' variances")
     p.add_argument('--pretrained', default=None, help='local torchvision ResNet-18 weights file (default: from scratch)')
@@ -42,9 +45,10 @@ def main():
     data = runs/f'data_{a.size}_{a.n}'
     t = time.perf_counter(); generate_dataset(data, n=a.n, size=a.size, seed=0, n_workers=os.cpu_count(), progress=False)
     print(f'dataset {data}: {time.perf_counter()-t:.0f}s')
-    dls = design_dls(data, 'abstractor', bs=a.bs, device=dev)
-    ck = runs/f'abs_{a.size}'
-    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, pretrained=a.pretrained, lr=a.lr, path=ck,
+    dls = design_dls(data, 'abstractor', bs=a.bs, device=dev, num_workers=a.workers)
+    sfx = f'_{a.tag}' if a.tag else ''
+    ck = runs/f'abs_{a.size}{sfx}'
+    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, pretrained=a.pretrained, lr=a.lr, path=ck,
                                weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
     t = time.perf_counter()
     if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
@@ -71,7 +75,7 @@ def main():
     out.update(history=history, date=time.strftime('%Y-%m-%d'))
     print(json.dumps({k: v for k, v in out.items() if k!='history'}, indent=1))
     fn = Path(a.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
-    allr[f'{dev.type}_{a.size}'] = out
+    allr[f'{dev.type}_{a.size}{sfx}'] = out
     fn.parent.mkdir(parents=True, exist_ok=True); fn.write_text(json.dumps(allr, indent=1)+'\n')
     print(f'wrote {fn}')
 

@@ -53,6 +53,7 @@ def main():
     a('--sample_every', type=int, default=5); a('--guidance', type=float, default=3.); a('--steps', type=int, default=50)
     a('--probe_epochs', type=int, default=8); a('--eval_n', type=int, default=500); a('--n_ref', type=int, default=2000)
     a('--n_cmp', type=int, default=32, help='designs for DDIM vs DDPM-1000 (DDPM is the slow part)')
+    a('--workers', type=int, default=0, help='DataLoader worker processes'); a('--mixed_precision', default=None, help='bf16 or fp16 (CUDA only)')
     a('--inception_weights', default=None); a('--device', default=None); a('--seed', type=int, default=0)
     a('--encoder', default=None, help='encoder checkpoint (default: bench/runs/enc_ours_*/encoder_best.pth nearest in size, if any)')
     a('--abstractor', default=None, help='abstractor checkpoint (default: bench/runs/abs_*/abstractor_best.pth nearest in size, if any)')
@@ -79,7 +80,7 @@ def main():
     t = time.perf_counter()
     test_loss = dd_train_decoder.__wrapped__(data=str(data), size=args.size, epochs=args.epochs, batch_size=args.bs, lr=args.lr,
                                              width=args.width, device=str(dev), out=str(run), sample_every=args.sample_every,
-                                             guidance=args.guidance)
+                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision)
     secs['train'] = time.perf_counter()-t
     model, ck = load_decoder(run/'decoder_best.pth', dev)
     probe, pck = load_probe(run/'probe_best.pth', dev)
@@ -106,7 +107,7 @@ def main():
                machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores'),
                device=str(dev), threads=args.threads, load_average_at_start=load0, torch=torch.__version__,
                size=args.size, n_designs=args.n, n_train=counts['train'], n_valid=counts['valid'], n_test=counts['test'],
-               epochs=args.epochs, bs=args.bs, lr=args.lr, width=args.width, steps_per_epoch=-(-counts['train']//args.bs),
+               epochs=args.epochs, bs=args.bs, lr=args.lr, width=args.width, mixed_precision=args.mixed_precision, steps_per_epoch=-(-counts['train']//args.bs),
                params=sum(p.numel() for p in model.parameters()), config=ck['config'], best_epoch=ck['epoch'],
                seconds={k: round(v, 1) for k, v in secs.items()}, s_per_epoch=round(secs['train']/args.epochs, 1),
                test_loss_ema=test_loss.get('loss'), history=dict(columns=hist[0], rows=[[num(x) for x in r] for r in hist[1:]]),

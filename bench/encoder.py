@@ -30,7 +30,7 @@ def main():
     p.add_argument('--size', type=int, default=128); p.add_argument('--n', type=int, default=1500)
     p.add_argument('--epochs', type=int, default=5); p.add_argument('--bs', type=int, default=8)
     p.add_argument('--lr', type=float, default=2e-3); p.add_argument('--width', type=int, default=16)
-    p.add_argument('--device', default=None); p.add_argument('--runs', default='bench/runs')
+    p.add_argument('--device', default=None); p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes'); p.add_argument('--runs', default='bench/runs')
     p.add_argument('--skip_fastai', action='store_true'); p.add_argument('--skip_ours', action='store_true'); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args()
     from fastai.vision.learner import unet_learner
@@ -41,7 +41,7 @@ def main():
     dev = default_device(a.device)
     data = Path(a.runs)/f'data_{a.size}_{a.n}'
     generate_dataset(data, n=a.n, size=a.size, seed=0, n_workers=os.cpu_count(), progress=False)
-    dls = design_dls(data, 'encoder', bs=a.bs, device=dev)
+    dls = design_dls(data, 'encoder', bs=a.bs, device=dev, num_workers=a.workers)
     nc = len(dls.vocab['colour'])
     out = dict(size=a.size, n_designs=a.n, n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), epochs=a.epochs, bs=a.bs,
                lr=a.lr, schedule='fit_one_cycle', device=str(dev),

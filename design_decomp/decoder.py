@@ -612,7 +612,7 @@ def evaluate_decoder(model, data, nets:dict, # name → (features, classify); th
     cfg, t0 = model.config, time.perf_counter()
     dls = design_dls(data, 'decoder', size=cfg['size'], bs=bs)
     real, cond = _collect(split_dl(dls, 'test'), n); ref, ref_cond = _collect(split_dl(dls, 'train'), n_ref)
-    n = len(real)
+    n = len(real); n_div = min(n_div, n)
     log(f"evaluating on {n} test V_Metas against {len(ref)} train designs at {cfg['size']}²; guidance {guidance}, DDIM-{steps}")
     t = time.perf_counter(); gen = sample_designs(model, cond=cond, steps=steps, guidance=guidance, seed=seed, batch_size=bs, progress=progress)
     t_gen = time.perf_counter()-t
