@@ -57,6 +57,7 @@ def main():
     a('--inception_weights', default=None); a('--device', default=None); a('--seed', type=int, default=0)
     a('--encoder', default=None, help='encoder checkpoint (default: bench/runs/enc_ours_*/encoder_best.pth nearest in size, if any)')
     a('--abstractor', default=None, help='abstractor checkpoint (default: bench/runs/abs_*/abstractor_best.pth nearest in size, if any)')
+    a('--resume', default=None, help='continue an interrupted run from this checkpoint in --runs/decoder_{size}/ (its probe and history are kept)')
     a('--runs', default=str(root/'bench'/'runs')); a('--out', default=str(Path(__file__).with_suffix('.json')))
     args = p.parse_args()
     if args.threads is None: args.threads = 2 if os.getloadavg()[0] < 0.5 else 1; print(f'using {args.threads} torch thread(s) (load average {os.getloadavg()[0]:.2f})')
@@ -69,18 +70,21 @@ def main():
     dev, t_all, secs = default_device(args.device), time.perf_counter(), {}
     load0 = [round(o, 2) for o in os.getloadavg()]
     data, run = Path(args.runs)/f'data_{args.size}_{args.n}', Path(args.runs)/f'decoder_{args.size}'
-    if run.exists(): shutil.rmtree(run)  # a benchmark trains from scratch: no history, grids or checkpoints of an earlier run
+    if args.resume and not Path(args.resume).resolve().is_relative_to(run.resolve()): raise SystemExit(f'--resume {args.resume}: not a checkpoint in {run}/')
+    if run.exists() and not args.resume: shutil.rmtree(run)  # a benchmark trains from scratch: no history, grids or checkpoints of an earlier run
     t = time.perf_counter(); generate_dataset(data, n=args.n, size=args.size, seed=0, n_workers=min(2, os.cpu_count()), progress=False)
     secs['data'] = time.perf_counter()-t
     counts = {s: sum(split_of(i)==s for i in SyntheticDesignDataset(data).idxs) for s in ('train', 'valid', 'test')}
     t = time.perf_counter()
-    _, probe_res = train_probe(data, run/'probe_best.pth', size=args.size, epochs=args.probe_epochs, device=dev)
+    if args.resume and (run/'probe_best.pth').exists():  # the interrupted run's probe: same data, same seed
+        probe, pck = load_probe(run/'probe_best.pth', dev); probe_res = pck.get('test', {})
+    else: _, probe_res = train_probe(data, run/'probe_best.pth', size=args.size, epochs=args.probe_epochs, device=dev)
     secs['probe'] = time.perf_counter()-t
     print(f'probe ({secs["probe"]:.0f}s):', {k: round(v, 4) for k, v in probe_res.items()}, flush=True)
     t = time.perf_counter()
     test_loss = dd_train_decoder.__wrapped__(data=str(data), size=args.size, epochs=args.epochs, batch_size=args.bs, lr=args.lr,
                                              width=args.width, device=str(dev), out=str(run), sample_every=args.sample_every,
-                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision)
+                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision, resume=args.resume)
     secs['train'] = time.perf_counter()-t
     model, ck = load_decoder(run/'decoder_best.pth', dev)
     probe, pck = load_probe(run/'probe_best.pth', dev)
@@ -102,12 +106,15 @@ def main():
     fig = guidance_sweep_figure(model, sweep, steps=args.steps); fig.savefig(run/'guidance_sweep.png', dpi=100); plt.close(fig)
     secs['figures'] = time.perf_counter()-t
     hist = [l.split(',') for l in (run/'decoder_history.csv').read_text().splitlines()]
+    if args.resume:  # the epochs' own times, both sittings (the first may have shared the cores: see the note)
+        secs['train_this_sitting'] = secs['train']
+        secs['train'] = sum(int(m)*60+int(s_) for m, s_ in (r[hist[0].index('time')].split(':')[-2:] for r in hist[1:]))
     secs['total'] = time.perf_counter()-t_all
     out = dict(command='python bench/decoder.py ' + ' '.join(sys.argv[1:]), date=time.strftime('%Y-%m-%d %H:%M'),
                machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores'),
                device=str(dev), threads=args.threads, load_average_at_start=load0, torch=torch.__version__,
                size=args.size, n_designs=args.n, n_train=counts['train'], n_valid=counts['valid'], n_test=counts['test'],
-               epochs=args.epochs, bs=args.bs, lr=args.lr, width=args.width, mixed_precision=args.mixed_precision, steps_per_epoch=-(-counts['train']//args.bs),
+               resumed_from=args.resume, epochs=args.epochs, bs=args.bs, lr=args.lr, width=args.width, mixed_precision=args.mixed_precision, steps_per_epoch=-(-counts['train']//args.bs),
                params=sum(p.numel() for p in model.parameters()), config=ck['config'], best_epoch=ck['epoch'],
                seconds={k: round(v, 1) for k, v in secs.items()}, s_per_epoch=round(secs['train']/args.epochs, 1),
                test_loss_ema=test_loss.get('loss'), history=dict(columns=hist[0], rows=[[num(x) for x in r] for r in hist[1:]]),
