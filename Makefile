@@ -17,13 +17,11 @@ $(STAMP): settings.ini setup.py
 
 setup: $(STAMP)
 
-## 1. The main job: the end-to-end pipeline on the embedded default (local files only, CPU, small size).
-## Until dd_pipeline lands (issue 8) it runs the stages that exist: data -> encoder -> decomposition of a few designs.
+## 1. The main job: the end-to-end pipeline on the embedded default (local files only, CPU, 64², 3,000 designs):
+## data -> Encoder -> Abstractor -> Decoder -> designs per intent -> their decomposition -> demo/report.html.
+## Stages already done are skipped; DEMO_ARGS=--force redoes them, DEMO_ARGS="--size 256 --full" is the plan's GPU run.
 demo: setup
-	$(BIN)/dd_data --out demo/data --n 2000 --size 64 --seed 0 --workers 2
-	$(BIN)/dd_train_encoder --data demo/data --epochs 3 --batch_size 16 --lr 2e-3 --width 16 --out demo/checkpoints
-	$(BIN)/python -c "import numpy as np; from PIL import Image; [Image.fromarray(np.load(f'demo/data/images/{i:06d}.npy')).save(f'demo/design_{i}.png') for i in (9, 19, 29)]"
-	$(BIN)/dd_decompose demo/design_9.png demo/design_19.png demo/design_29.png --checkpoint demo/checkpoints/encoder_best.pth --out demo/decomposed
+	$(BIN)/dd_pipeline --out demo $(DEMO_ARGS)
 
 ## 2. The tests: notebooks and package in sync and clean, every notebook, the pytest suite, README, docs.
 test: setup sync-check nbtest pytest readme-check docs-check

@@ -2,8 +2,9 @@
 
 Every notebook in nbs/ must have a page; every page must load, carry its notebook's title, and have no broken
 internal link (missing page or anchor) and no image that fails to load. A screenshot of the home page is saved
-as _docs/home.png for people to look at. Extra HTML files to check (e.g. a report) can be passed as arguments
-and are copied into the site first."""
+as _docs/home.png for people to look at; the pipeline report the build put beside the pages (report.html) must open
+with its pictures, and its screenshot is kept as _docs/report.png. Extra HTML files to check can be passed as
+arguments and are copied into the site first."""
 import json, re, sys, shutil, threading, configparser, functools
 from http.server import ThreadingHTTPServer, SimpleHTTPRequestHandler
 from pathlib import Path
@@ -46,6 +47,7 @@ def main(extra=()):
     from playwright.sync_api import sync_playwright
     errors, pages = [], expected_pages()
     pages.update({Path(f).name: None for f in extra})
+    pages['report.html'] = 'design_decomp report'
     with sync_playwright() as pw:
         br = pw.chromium.launch(executable_path=chromium(), headless=True, args=chrome_flags)
         pg = br.new_page(viewport={'width': 1280, 'height': 900})
@@ -71,9 +73,13 @@ def main(extra=()):
                 if ids is None: errors.append(f'{fn}: broken link to {target}'); continue
                 if u.fragment and u.fragment not in ids: errors.append(f'{fn}: broken anchor {target}#{u.fragment}')
             if fn=='index.html': pg.screenshot(path=str(site/'home.png'), full_page=False)
+            if fn=='report.html':
+                n_img = pg.evaluate("() => document.images.length")
+                if n_img < 5: errors.append(f'report.html: {n_img} pictures, expected the loss curves, designs and decompositions')
+                pg.screenshot(path=str(site/'report.png'), full_page=False)
         br.close()
     srv.shutdown()
     if errors: sys.exit('docs check failed:\n  ' + '\n  '.join(errors))
-    print(f'docs check: {len(pages)} pages load with their titles, links and images; screenshot {site/"home.png"}')
+    print(f'docs check: {len(pages)} pages load with their titles, links and images; screenshots {site/"home.png"}, {site/"report.png"}')
 
 if __name__=='__main__': main(sys.argv[1:])

@@ -80,6 +80,17 @@ def build():
     subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '--clean', '-f', str(stage/'mkdocs.yml')], check=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
     n = fix_anchors(site)
     print(f'docs site: {site/"index.html"} ({len(nav)} pages; {n} anchors pointed at the page instead)')
+    report()
+
+def report():
+    "An example pipeline report beside the pages (linked from the Pipeline page): the demo run's if there is one, else a --tiny run's."
+    from design_decomp.pipeline import write_report, run_pipeline, pipeline_config
+    src = root/'demo'
+    if not ((src/'pipeline.json').exists() and (src/'report.html').exists()):
+        src = root/'_docs_report'  # made once, then kept up to date by the pipeline's own bookkeeping
+        run_pipeline(src, pipeline_config('tiny'), docs_url='index.html', log=lambda m: None)
+    write_report(src, docs_url='index.html', fn=site/'report.html')
+    print(f'docs report: {site/"report.html"} from {src}')
 
 def fix_anchors(site)->int:
     """Quarto and nbdev name anchors differently from MkDocs/nbconvert (`compositeloss.decodes`, headings made of

@@ -40,3 +40,23 @@ def test_train_resume_validate_decompose(data, tmp_path):
     assert f.shape==(4, 48, 80) and f.dtype==np.uint8
     r = run('dd_decompose', tmp_path/'missing.png', '--checkpoint', ck/'encoder_best.pth', '--out', tmp_path/'dec', ok=False)
     assert 'missing.png: no such image' in r.stderr
+
+def test_pipeline_tiny(tmp_path):
+    "dd_pipeline end to end at 32²: every stage, a self-contained report, a rerun that skips, a failure that names its stage."
+    out = tmp_path/'demo'
+    r = run('dd_pipeline', '--out', out, '--tiny')
+    for i, stage in enumerate(('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report'), 1):
+        assert f'[{i}/7 {stage}]' in r.stdout, r.stdout
+    rep = (out/'report.html').read_text()
+    assert rep.count('data:image/png;base64,') >= 8 and '<script' not in rep and 'src="http' not in rep
+    assert len(list((out/'samples').glob('design_*.png'))) == 8*5
+    r = run('dd_pipeline', '--out', out, '--tiny')
+    assert r.stdout.count('up to date, skipped') == 6, r.stdout
+    (out/'decoder'/'decoder_best.pth').write_bytes(b'broken')       # changed behind the pipeline's back: retrained, and what reads it redone
+    r = run('dd_pipeline', '--out', out, '--tiny')
+    assert '[4/7 decoder]' in r.stdout and 'up to date' not in r.stdout.split('[4/7 decoder]')[1].split('\n')[0]
+    r = run('dd_pipeline', '--out', out, '--size', 40, ok=False)
+    assert '--size 40' in r.stderr
+    (out/'pipeline.json').write_text('not json')
+    r = run('dd_pipeline', '--out', out, '--tiny', ok=False)
+    assert 'pipeline.json: not valid JSON' in r.stderr
