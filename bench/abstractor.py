@@ -23,6 +23,7 @@ def main():
     p.add_argument('--lr', type=float, default=1e-3); p.add_argument('--schedule', choices=['one_cycle', 'fit'], default='one_cycle')
     p.add_argument('--width', type=int, default=64); p.add_argument('--no_maxpool', action='store_true')
     p.add_argument('--coord', action='store_true', help='x/y coordinate input channels (CoordConv)')
+    p.add_argument('--profiles', action='store_true', help='edge-profile branch (for alignment)')
     p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes')
     p.add_argument('--tag', default=None, help='suffix of the run folder (abs_{size}_{tag}) and of the key in --out ({device}_{size}_{tag}), to keep variants apart')
     p.add_argument('--weights', default='1,1,1,1', help='loss weights of goal CE, format CE, tone MSE, grammar MSE')
@@ -48,7 +49,7 @@ def main():
     dls = design_dls(data, 'abstractor', bs=a.bs, device=dev, num_workers=a.workers)
     sfx = f'_{a.tag}' if a.tag else ''
     ck = runs/f'abs_{a.size}{sfx}'
-    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, pretrained=a.pretrained, lr=a.lr, path=ck,
+    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, profiles=a.profiles, pretrained=a.pretrained, lr=a.lr, path=ck,
                                weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
     t = time.perf_counter()
     if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
