@@ -8,7 +8,7 @@ import argparse, json, os, platform, sys, time
 from pathlib import Path
 import torch
 
-CRITERIA = dict(iou_text=('>', 0.90), iou_image=('>', 0.85), colour_acc=('>', 0.80), hier_mse=('<', 0.05))
+from design_decomp.pipeline import ENCODER_CRITERIA as CRITERIA  # the plan's thresholds, one copy
 
 def run(learn, dls, epochs, lr):
     from design_decomp.core import evaluate, resume_learner

@@ -43,17 +43,7 @@ sleep 30  # let the 128² abstractor write its first checkpoint before the decod
     --width 64 --mixed_precision bf16 --workers 4 --threads 4 --eval_n 500 --n_cmp 32 --encoder $R/enc_ours_128/encoder_best.pth --abstractor $R/abs_128/abstractor_best.pth
   echo "[$(el)s] dec128 exit $?" ) > $R/logs/dec128.log 2>&1 &
 while [ $(jobs -r | wc -l) -gt 0 ]; do sleep 20; echo "[$(el)s] $(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader); $(tail -qn1 $R/logs/*.log | cut -c1-90 | tr '\n' '|')"; done
-python3 - <<'EOF'
-# fp16 model-only copies of the checkpoints that come back (the transfer is capped at 16 MiB a file)
-import torch, pathlib
-for p in ['abs_128/abstractor_best.pth', 'abs_64/abstractor_best.pth', 'enc_ours_64/encoder_best.pth']:
-    p = pathlib.Path('/tmp/runs')/p
-    if not p.exists(): print('missing', p); continue
-    ck = torch.load(p, map_location='cpu', weights_only=True); ck['optimizer_state_dict'] = None
-    ck['model_state_dict'] = {k: v.half() if v.is_floating_point() else v for k, v in ck['model_state_dict'].items()}
-    ck['transport'] = 'fp16 copy of the weights; optimizer state dropped'
-    q = pathlib.Path('/tmp/ck')/p.parent.name; q.mkdir(parents=True, exist_ok=True); torch.save(ck, q/p.name)
-EOF
+python3 bench/fp16_copy.py /tmp/ck /tmp/runs/abs_128/abstractor_best.pth /tmp/runs/abs_64/abstractor_best.pth /tmp/runs/enc_ours_64/encoder_best.pth  # under 16 MiB a file
 cp $R/*/*.csv $R/*/*.png $R/logs/*.log /tmp/ck/ 2>/dev/null; mkdir -p /tmp/ck/dec128; cp $R/decoder_128/*.png $R/decoder_128/*.csv /tmp/ck/dec128/ 2>/dev/null
 for d in $R/abs_* $R/enc_ours_64 $R/decoder_128; do [ -d $d ] && mkdir -p /tmp/ck/hist/$(basename $d) && cp $d/*.csv $d/*.png /tmp/ck/hist/$(basename $d)/ 2>/dev/null; done
 tar -C /tmp/ck -czf /tmp/back.tgz . && split -b 15m /tmp/back.tgz $OUT/back.tgz.part_ && ls -la $OUT

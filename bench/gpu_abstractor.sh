@@ -16,14 +16,6 @@ t = time.time(); generate_dataset('/tmp/runs/data_128_20000', n=20000, size=128,
 timeout $(( DEADLINE - $(el) )) python3 bench/abstractor.py --device cuda --runs $R --out $OUT/abstractor.json --ceiling_trees 0 --workers 12 \
     --size 128 --n 20000 --encoder $R/enc_ours_128/encoder_best.pth "$@" 2>&1 | tr '\r' '\n' | grep -v "^Epoch\|^$\|it/s\]" | tail -60
 echo "[$(el)s] abstractor exit ${PIPESTATUS[0]}"
-python3 - <<'PY'
-import torch, pathlib
-for p in pathlib.Path('/tmp/runs').glob('abs_128*/abstractor_best.pth'):
-    ck = torch.load(p, map_location='cpu', weights_only=True); ck['optimizer_state_dict'] = None
-    ck['model_state_dict'] = {k: v.half() if v.is_floating_point() else v for k, v in ck['model_state_dict'].items()}
-    ck['transport'] = 'fp16 copy of the weights; optimizer state dropped'
-    q = pathlib.Path('/tmp/ck')/p.parent.name; q.mkdir(parents=True, exist_ok=True); torch.save(ck, q/p.name)
-    for f in p.parent.glob('*history*'): (q/f.name).write_bytes(f.read_bytes())
-PY
+python3 bench/fp16_copy.py /tmp/ck /tmp/runs/abs_128*/abstractor_best.pth
 tar -C /tmp/ck -czf /tmp/back.tgz . && split -b 15m /tmp/back.tgz $OUT/back.tgz.part_ && ls -la $OUT
 echo "[$(el)s] done"
