@@ -4,6 +4,12 @@ Writes bench/abstractor.json (one entry per device and size, with the command th
 nbs/02_abstractor.ipynb load the run (checkpoint, data, encoder) from the paths recorded there.
 
     python bench/abstractor.py --size 128 --n 4000 --epochs 10 --bs 32 --encoder bench/runs/enc_ours_128/encoder_best.pth
+
+With --base CKPT it doesn't train from scratch: it adds the element-box branch to that trained Abstractor and trains
+only the branch and the grammar head on features cached once (`fit_box_branch`), e.g. on the H200's ResNet:
+
+    python bench/abstractor.py --size 128 --n 20000 --base bench/runs/abs_128_gpu/abstractor_best.pth --epochs 12 --bs 128 --lr 2e-3 --tag boxes \
+        --encoder bench/runs_long/enc_ours_128/encoder_best.pth --predicted --ceiling_trees 0
 """
 import argparse, json, os, platform, sys, time
 from pathlib import Path
@@ -24,6 +30,9 @@ def main():
     p.add_argument('--width', type=int, default=64); p.add_argument('--no_maxpool', action='store_true')
     p.add_argument('--coord', action='store_true', help='x/y coordinate input channels (CoordConv)')
     p.add_argument('--profiles', action='store_true', help='edge-profile branch (for alignment)')
+    p.add_argument('--boxes', action='store_true', help='element-box branch (for alignment), trained with the rest')
+    p.add_argument('--base', default=None, help='trained abstractor checkpoint: add the element-box branch and train only it and the grammar head')
+    p.add_argument('--predicted', action='store_true', help="with --base: train on the --encoder's predicted F_Tensors of the training designs too")
     p.add_argument('--workers', type=int, default=0, help='DataLoader worker processes')
     p.add_argument('--tag', default=None, help='suffix of the run folder (abs_{size}_{tag}) and of the key in --out ({device}_{size}_{tag}), to keep variants apart')
     p.add_argument('--weights', default='1,1,1,1', help='loss weights of goal CE, format CE, tone MSE, grammar MSE')
@@ -35,9 +44,9 @@ def main():
     p.add_argument('--runs', default=str(root/'bench'/'runs')); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
-    from design_decomp.core import default_device, resume_learner
+    from design_decomp.core import default_device, resume_learner, load_checkpoint
     from design_decomp.data import generate_dataset, design_dls, learnability, split_of
-    from design_decomp.abstractor import abstractor_learner, evaluate_twice, abstractor_criteria
+    from design_decomp.abstractor import abstractor_learner, evaluate_twice, abstractor_criteria, fit_box_branch
     dev, runs = default_device(a.device), Path(a.runs)
     enc = a.encoder or (runs/f'enc_ours_{a.size}'/'encoder_best.pth')
     enc = enc if Path(enc).exists() else None
@@ -49,19 +58,28 @@ def main():
     dls = design_dls(data, 'abstractor', bs=a.bs, device=dev, num_workers=a.workers)
     sfx = f'_{a.tag}' if a.tag else ''
     ck = runs/f'abs_{a.size}{sfx}'
-    learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, profiles=a.profiles, pretrained=a.pretrained, lr=a.lr, path=ck,
-                               weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
     t = time.perf_counter()
-    if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
-    else: learn.fit(a.epochs, a.lr)
-    wall = time.perf_counter()-t
-    history = [[float(x) for x in v] for v in learn.recorder.values]
-    best_epoch = resume_learner(learn, ck/'abstractor_best.pth')
+    if a.base:
+        if not Path(a.base).exists(): raise SystemExit(f"--base {a.base}: no such file")
+        if a.predicted and not enc: raise SystemExit("--predicted needs an encoder checkpoint (--encoder)")
+        learn = fit_box_branch(a.base, dls, epochs=a.epochs, lr=a.lr, path=ck, bs=a.bs, encoder=enc if a.predicted else None)
+        wall, fitted = time.perf_counter()-t, learn.box_learner
+        best_epoch = load_checkpoint(ck/'abstractor_best.pth')['epoch']
+    else:
+        learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, profiles=a.profiles, boxes=a.boxes,
+                                   pretrained=a.pretrained, lr=a.lr, path=ck, weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
+        t = time.perf_counter()
+        if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
+        else: learn.fit(a.epochs, a.lr)
+        wall, fitted = time.perf_counter()-t, learn
+        best_epoch = resume_learner(learn, ck/'abstractor_best.pth')
+    history = [[float(x) for x in v] for v in fitted.recorder.values]
     t = time.perf_counter(); res = evaluate_twice(learn, enc); eval_s = time.perf_counter()-t
     r4 = lambda d: {k: round(v, 4) for k, v in d.items()}
     out = dict(command='python bench/abstractor.py ' + ' '.join(sys.argv[1:]), size=a.size, n_designs=a.n,
                n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), n_test=sum(split_of(i)=='test' for i in dls.ds_full.idxs),
-               epochs=a.epochs, best_epoch=best_epoch, bs=a.bs, lr=a.lr, schedule=a.schedule, optimizer='Adam',
+               epochs=a.epochs, best_epoch=best_epoch, bs=a.bs, lr=a.lr, schedule='one_cycle' if a.base else a.schedule, optimizer='Adam',
+               base=rel(a.base) if a.base else None,
                model=dict(learn.model_config), params=sum(p.numel() for p in learn.model.parameters()), device=str(dev),
                machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'),
                torch=torch.__version__, wall_s=round(wall, 1), s_per_epoch=round(wall/a.epochs, 1), eval_s=round(eval_s, 1),
