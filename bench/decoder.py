@@ -53,7 +53,7 @@ def main():
     a('--sample_every', type=int, default=5); a('--guidance', type=float, default=3.); a('--steps', type=int, default=50)
     a('--probe_epochs', type=int, default=8); a('--eval_n', type=int, default=500); a('--n_ref', type=int, default=2000)
     a('--n_cmp', type=int, default=32, help='designs for DDIM vs DDPM-1000 (DDPM is the slow part)')
-    a('--workers', type=int, default=0, help='DataLoader worker processes'); a('--mixed_precision', default=None, help='bf16 or fp16 (CUDA only)')
+    a('--workers', type=int, default=0, help='DataLoader worker processes'); a('--mixed_precision', default=None, help='bf16 or fp16 on CUDA; bf16 on the CPU')
     a('--inception_weights', default=None); a('--device', default=None); a('--seed', type=int, default=0)
     a('--encoder', default=None, help='encoder checkpoint (default: bench/runs/enc_ours_*/encoder_best.pth nearest in size, if any)')
     a('--abstractor', default=None, help='abstractor checkpoint (default: bench/runs/abs_*/abstractor_best.pth nearest in size, if any)')
