@@ -68,7 +68,7 @@ def main():
     else:
         learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, profiles=a.profiles, boxes=a.boxes,
                                    pretrained=a.pretrained, lr=a.lr, path=ck, weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
-        t = time.perf_counter()
+        t = time.perf_counter()  # the fit only, as before --base existed
         if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
         else: learn.fit(a.epochs, a.lr)
         wall, fitted = time.perf_counter()-t, learn
