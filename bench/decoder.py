@@ -8,7 +8,13 @@ diversity among samples of one V_Meta, and DDIM-50 against DDPM-1000 (FID and ti
 command, sizes, wall times and machine to --out (bench/decoder.json, one entry per device and size) and, in
 --runs/decoder_{size}/, the checkpoints, history, sample grids, probe, a goal x format grid and a guidance sweep.
 
-On an otherwise idle 2-core CPU (about an hour: ~40 min training, ~15 min evaluation, most of it DDPM-1000):
+On an otherwise idle 2-core CPU, the recipe of the `cpu_64_vcos` entry (v-prediction, cosine schedule, Min-SNR-5,
+bf16 autocast; about 2 h: ~85 min training, ~35 min evaluation, half of it DDPM-1000):
+
+    .venv/bin/python bench/decoder.py --size 64 --n 5000 --epochs 72 --bs 16 --lr 1e-3 --width 32 --threads 2 \
+        --mixed_precision bf16 --schedule cosine --pred v --min_snr 5 --tag vcos --sample_every 6
+
+and the plan's ε-prediction on linear betas in float32 (the `cpu_64` entry; its run was resumed once):
 
     .venv/bin/python bench/decoder.py --size 64 --n 5000 --epochs 30 --bs 16 --lr 1e-3 --width 32 --threads 2
 
@@ -49,6 +55,9 @@ def main():
     a('--size', type=int, default=64); a('--n', type=int, default=5000, help='designs in the generated dataset (80 %% train)')
     a('--epochs', type=int, default=30); a('--bs', type=int, default=16); a('--lr', type=float, default=1e-3)
     a('--width', type=int, default=32)
+    a('--schedule', default='linear', help='noise schedule: linear or cosine'); a('--pred', default='eps', help='model target: eps or v')
+    a('--min_snr', type=float, default=None, help='gamma of Min-SNR-gamma loss weighting (default: plain MSE)')
+    a('--tag', default=None, help='name of this variant: run folder decoder_{size}_{tag}, entry {device}_{size}_{tag}')
     a('--threads', type=int, default=None, help='torch threads; default: 2 if the 1-minute load average is below 0.5, else 1')
     a('--sample_every', type=int, default=5); a('--guidance', type=float, default=3.); a('--steps', type=int, default=50)
     a('--probe_epochs', type=int, default=8); a('--eval_n', type=int, default=500); a('--n_ref', type=int, default=2000)
@@ -69,7 +78,7 @@ def main():
                                        show_evaluation, decoder_criteria, goal_format_figure, guidance_sweep_figure, make_conds)
     dev, t_all, secs = default_device(args.device), time.perf_counter(), {}
     load0 = [round(o, 2) for o in os.getloadavg()]
-    data, run = Path(args.runs)/f'data_{args.size}_{args.n}', Path(args.runs)/f'decoder_{args.size}'
+    data, run = Path(args.runs)/f'data_{args.size}_{args.n}', Path(args.runs)/(f'decoder_{args.size}' + (f'_{args.tag}' if args.tag else ''))
     if args.resume and not Path(args.resume).resolve().is_relative_to(run.resolve()): raise SystemExit(f'--resume {args.resume}: not a checkpoint in {run}/')
     if run.exists() and not args.resume: shutil.rmtree(run)  # a benchmark trains from scratch: no history, grids or checkpoints of an earlier run
     t = time.perf_counter(); generate_dataset(data, n=args.n, size=args.size, seed=0, n_workers=min(2, os.cpu_count()), progress=False)
@@ -84,7 +93,8 @@ def main():
     t = time.perf_counter()
     test_loss = dd_train_decoder.__wrapped__(data=str(data), size=args.size, epochs=args.epochs, batch_size=args.bs, lr=args.lr,
                                              width=args.width, device=str(dev), out=str(run), sample_every=args.sample_every,
-                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision, resume=args.resume)
+                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision, resume=args.resume,
+                                             schedule=args.schedule, pred=args.pred, min_snr=args.min_snr)
     secs['train'] = time.perf_counter()-t
     model, ck = load_decoder(run/'decoder_best.pth', dev)
     probe, pck = load_probe(run/'probe_best.pth', dev)
@@ -122,7 +132,7 @@ def main():
                evaluation=res, criteria=decoder_criteria(res), run=rel(run), data=rel(data),
                files=sorted(o.name for o in run.iterdir() if o.suffix=='.png' or o.name.endswith('_best.pth')))
     fn = Path(args.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
-    allr[f'{dev.type}_{args.size}'] = out
+    allr[f'{dev.type}_{args.size}' + (f'_{args.tag}' if args.tag else '')] = out
     fn.parent.mkdir(parents=True, exist_ok=True); fn.write_text(json.dumps(allr, indent=1)+'\n')
     print(f'wrote {fn}; run folder {run}/; total {secs["total"]/60:.1f} min')
 
