@@ -51,8 +51,20 @@ chromium:
 	  else echo "The docs check needs Chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)"; exit 1; fi; }
 
 ## The offline docs site, from the same processed notebooks Quarto would use, into _docs/.
+## Its formulas are typeset offline by KaTeX (MIT licence): the npm package katex, pinned, is installed once into the
+## git-ignored .cache/katex-<version>/, and .ci/docs.py copies its browser files, fonts and licence into _docs/katex/.
+KATEX_VERSION := 0.19.1
+KATEX_DIR     := .cache/katex-$(KATEX_VERSION)/node_modules/katex
 docs: setup
-	$(BIN)/python .ci/docs.py
+	@test -f $(KATEX_DIR)/dist/katex.min.js || { \
+	  command -v npm >/dev/null 2>&1 || { \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; \
+	    else echo "The docs need npm to install KaTeX: run 'sudo apt-get install npm' (Debian/Ubuntu)"; exit 1; fi; } && \
+	  echo "installing KaTeX $(KATEX_VERSION) from npm into .cache/katex-$(KATEX_VERSION)" && \
+	  rm -rf .cache/katex-$(KATEX_VERSION) .cache/katex-$(KATEX_VERSION).tmp && \
+	  npm install --prefix .cache/katex-$(KATEX_VERSION).tmp --no-save --no-audit --no-fund --ignore-scripts --loglevel=error katex@$(KATEX_VERSION) && \
+	  mv .cache/katex-$(KATEX_VERSION).tmp .cache/katex-$(KATEX_VERSION); }
+	KATEX_DIR=$(KATEX_DIR) $(BIN)/python .ci/docs.py
 
 docs-check: docs chromium
 	$(BIN)/python .ci/check_docs.py

@@ -5,8 +5,13 @@
 2. Each processed notebook is turned into a page: its front matter becomes the title and subtitle, `echo: false`
    cells keep only their output, links into the Quarto site become links between these pages.
 3. MkDocs (Material theme, no CDN fonts or scripts) + mkdocs-jupyter render them into _docs/, in notebook order.
+4. Formulas (`$...$`, `$$...$$` in markdown) are typeset in the browser by KaTeX (MIT licence), bundled into
+   _docs/katex/ from the npm package `katex` that `make docs` installs (KATEX_DIR names it), with its licence; pages
+   load it by relative paths, so the site works offline and asks no CDN for anything. mkdocs-jupyter's MathJax
+   block (a config with no MathJax behind it) is removed.
 
-Usage: python .ci/docs.py   (then open _docs/index.html, or `python -m http.server -d _docs`)"""
+Usage: make docs, or python .ci/docs.py once `make docs` has installed KaTeX
+(then open _docs/index.html, or `python -m http.server -d _docs`)"""
 import os, json, re, shutil, subprocess, sys, configparser
 from pathlib import Path
 
@@ -42,11 +47,77 @@ def page(nb, name):
                     md = ''.join(o['data']['text/markdown'])
                     o['data']['text/markdown'] = re.sub(r'\)\{[^}\n]*\}', ')', md)  # Pandoc link attributes mean nothing here
         cells.append(c)
-    nb = dict(nb, cells=cells)
+    # No widget state is saved (nbdev leaves an empty one), and with it nbconvert would load the widget renderer from a CDN
+    nb = dict(nb, cells=cells, metadata={k: v for k, v in nb.get('metadata', {}).items() if k!='widgets'})
     txt = json.dumps(nb).replace(doc_url, '')  # links to the Quarto site become relative page links
     return json.loads(txt), title
 
+def katex_dir()->Path:
+    "The npm package `katex` to bundle: $KATEX_DIR (set by `make docs`), else the newest one `make docs` installed."
+    if os.environ.get('KATEX_DIR'): d = Path(os.environ['KATEX_DIR'])
+    else:
+        found = sorted((d for d in root.glob('.cache/katex-*/node_modules/katex') if not d.parts[-3].endswith('.tmp')),
+                       key=lambda d: [int(x) if x.isdigit() else 0 for x in re.split(r'[.-]', d.parts[-3][6:])])
+        if not found: sys.exit("docs: KaTeX is not installed (.cache/katex-VERSION/node_modules/katex); `make docs` installs it with npm")
+        d = found[-1]
+    need = ['package.json', 'LICENSE', 'dist/katex.min.js', 'dist/katex.min.css', 'dist/contrib/auto-render.min.js', 'dist/fonts']
+    if missing := [n for n in need if not (d/n).exists()]:
+        sys.exit(f"docs: KaTeX not found at {d} (missing {', '.join(missing)}); `make docs` installs it with npm")
+    return d
+
+# Typesets every formula once the page has loaded, as MathJax would with nbconvert's settings (inline $...$ and \(...\),
+# display $$...$$ and \[...\], AMS environments); never inside code. A formula KaTeX cannot parse shows in red
+# (class katex-error, which the docs check reports) instead of stopping the others.
+render_js = r"""/* Renders the page's TeX with KaTeX (MIT licence, see LICENSE and NOTICE.txt here). Written by .ci/docs.py. */
+(function () {
+  function render() {
+    renderMathInElement(document.body, {
+      delimiters: [
+        {left: "$$", right: "$$", display: true},
+        {left: "\\[", right: "\\]", display: true},
+        {left: "$", right: "$", display: false},
+        {left: "\\(", right: "\\)", display: false},
+        {left: "\\begin{equation}", right: "\\end{equation}", display: true},
+        {left: "\\begin{align}", right: "\\end{align}", display: true},
+        {left: "\\begin{alignat}", right: "\\end{alignat}", display: true},
+        {left: "\\begin{gather}", right: "\\end{gather}", display: true}
+      ],
+      throwOnError: false
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
+  else render();
+})();
+"""
+
+def bundle_katex(dest:Path)->str:
+    "Copy KaTeX's browser files, fonts and licence into `dest`; return its version."
+    src = katex_dir()
+    version = json.loads((src/'package.json').read_text(encoding='utf-8'))['version']
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in ('katex.min.js', 'katex.min.css', 'contrib/auto-render.min.js'): shutil.copy(src/'dist'/f, dest/Path(f).name)
+    shutil.copytree(src/'dist'/'fonts', dest/'fonts', dirs_exist_ok=True)
+    shutil.copy(src/'LICENSE', dest/'LICENSE')
+    (dest/'NOTICE.txt').write_text(
+        f"KaTeX {version} (https://katex.org), copyright Khan Academy and other contributors, MIT licence (LICENSE here).\n"
+        f"Copied unmodified from the npm package katex@{version} (dist/: katex.min.js, katex.min.css,\n"
+        "contrib/auto-render.min.js, fonts/) by .ci/docs.py; render.js is this site's own start-up script.\n", encoding='utf-8')
+    (dest/'render.js').write_text(render_js, encoding='utf-8')
+    return version
+
+_mathjax_block = re.compile(r'\s*<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->', re.S)
+
+def drop_mathjax(site)->int:
+    "Remove nbconvert's MathJax loader and config (mkdocs-jupyter leaves its URL empty); KaTeX typesets instead."
+    n = 0
+    for p in site.glob('*.html'):
+        t = p.read_text(encoding='utf-8')
+        new, k = _mathjax_block.subn('', t)
+        if k: p.write_text(new, encoding='utf-8'); n += 1
+    return n
+
 def build():
+    katex_dir()  # before the long steps: say at once if `make docs` has not installed it
     sys.path.insert(0, str(root))
     from nbdev.quarto import proc_nbs
     from nbdev.config import get_config
@@ -69,8 +140,10 @@ def build():
         if o.is_dir() and not o.name.startswith(('.', '_')): shutil.copytree(o, stage/'docs'/o.name, dirs_exist_ok=True)
     (stage/'docs'/'styles.css').write_text((root/'nbs'/'styles.css').read_text() +
         '\n/* offline site only: no In/Out prompts, as on the Quarto site */\n.jp-InputPrompt, .jp-OutputPrompt { display: none; }\n')
+    katex_version = bundle_katex(stage/'docs'/'katex')
     mk = dict(site_name=cfg['title'], site_description=cfg['description'], docs_dir='docs', site_dir=str(site),
-              use_directory_urls=False, nav=nav, extra_css=['styles.css'],
+              use_directory_urls=False, nav=nav, extra_css=['katex/katex.min.css', 'styles.css'],
+              extra_javascript=['katex/katex.min.js', 'katex/auto-render.min.js', 'katex/render.js'],
               theme=dict(name='material', font=False, features=['navigation.sections', 'toc.follow']),
               markdown_extensions=['tables', 'admonition', 'toc'],
               plugins=[{'mkdocs-jupyter': dict(include_source=False, execute=False, include_requirejs=False,
@@ -78,8 +151,9 @@ def build():
     import yaml
     (stage/'mkdocs.yml').write_text(yaml.safe_dump(mk, sort_keys=False))
     subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '--clean', '-f', str(stage/'mkdocs.yml')], check=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    if not drop_mathjax(site): print('docs: no MathJax block found in the pages (did mkdocs-jupyter change its template?)')
     n = fix_anchors(site)
-    print(f'docs site: {site/"index.html"} ({len(nav)} pages; {n} anchors pointed at the page instead)')
+    print(f'docs site: {site/"index.html"} ({len(nav)} pages; {n} anchors pointed at the page instead; formulas by KaTeX {katex_version})')
     report()
 
 def report():
