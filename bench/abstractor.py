@@ -11,7 +11,7 @@ only the branch and the grammar head on features cached once (`fit_box_branch`),
     python bench/abstractor.py --size 128 --n 20000 --base bench/runs/abs_128_gpu/abstractor_best.pth --epochs 12 --bs 128 --lr 2e-3 --tag boxes \
         --encoder bench/runs_long/enc_ours_128/encoder_best.pth --predicted --ceiling_trees 0
 """
-import argparse, json, os, platform, sys, time
+import argparse, json, os, sys, time
 from pathlib import Path
 import torch
 
@@ -44,9 +44,11 @@ def main():
     p.add_argument('--runs', default=str(root/'bench'/'runs')); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
-    from design_decomp.core import default_device, resume_learner, load_checkpoint
+    from design_decomp.core import default_device, load_checkpoint, machine_info, machine_text, update_json
     from design_decomp.data import generate_dataset, design_dls, learnability, split_of
-    from design_decomp.abstractor import abstractor_learner, evaluate_twice, abstractor_criteria, fit_box_branch
+    from design_decomp.abstractor import train_abstractor, fit_box_branch
+    from design_decomp.evaluate import evaluate_twice, check_criteria
+    passed = lambda res: {f"{r['name']} {r['threshold']}": r['passed'] for r in check_criteria('abstractor', res)}
     dev, runs = default_device(a.device), Path(a.runs)
     enc = a.encoder or (runs/f'enc_ours_{a.size}'/'encoder_best.pth')
     enc = enc if Path(enc).exists() else None
@@ -55,24 +57,24 @@ def main():
     data = runs/f'data_{a.size}_{a.n}'
     t = time.perf_counter(); generate_dataset(data, n=a.n, size=a.size, seed=0, n_workers=os.cpu_count(), progress=False)
     print(f'dataset {data}: {time.perf_counter()-t:.0f}s')
-    dls = design_dls(data, 'abstractor', bs=a.bs, device=dev, num_workers=a.workers)
     sfx = f'_{a.tag}' if a.tag else ''
     ck = runs/f'abs_{a.size}{sfx}'
     t = time.perf_counter()
     if a.base:
         if not Path(a.base).exists(): raise SystemExit(f"--base {a.base}: no such file")
         if a.predicted and not enc: raise SystemExit("--predicted needs an encoder checkpoint (--encoder)")
+        dls = design_dls(data, 'abstractor', bs=a.bs, device=dev, num_workers=a.workers)
         learn = fit_box_branch(a.base, dls, epochs=a.epochs, lr=a.lr, path=ck, bs=a.bs, encoder=enc if a.predicted else None)
         wall, fitted = time.perf_counter()-t, learn.box_learner
         best_epoch = load_checkpoint(ck/'abstractor_best.pth')['epoch']
     else:
-        learn = abstractor_learner(dls, width=a.width, maxpool=not a.no_maxpool, coord=a.coord, profiles=a.profiles, boxes=a.boxes,
-                                   pretrained=a.pretrained, lr=a.lr, path=ck, weights=[float(o) for o in a.weights.split(',')], standardise=not a.plain_mse)
-        t = time.perf_counter()  # the fit only, as before --base existed
-        if a.schedule=='one_cycle': learn.fit_one_cycle(a.epochs, a.lr)
-        else: learn.fit(a.epochs, a.lr)
-        wall, fitted = time.perf_counter()-t, learn
-        best_epoch = resume_learner(learn, ck/'abstractor_best.pth')
+        # the library's training function, one stage (the box branch is --base's), with this benchmark's settings as the recipe
+        learn, _ = train_abstractor(data, ck, 'best', device=dev, workers=a.workers, pretrained=a.pretrained, width=a.width, maxpool=not a.no_maxpool,
+                                    coord=a.coord, profiles=a.profiles, boxes=a.boxes, epochs=a.epochs, batch_size=a.bs, lr=a.lr,
+                                    lr_schedule='one_cycle' if a.schedule=='one_cycle' else 'constant', weights=[float(o) for o in a.weights.split(',')],
+                                    standardise=not a.plain_mse, box_epochs=0)
+        wall, fitted, dls = learn.train_seconds, learn, learn.dls
+        best_epoch = load_checkpoint(ck/'abstractor_best.pth')['epoch']
     history = [[float(x) for x in v] for v in fitted.recorder.values]
     t = time.perf_counter(); res = evaluate_twice(learn, enc); eval_s = time.perf_counter()-t
     r4 = lambda d: {k: round(v, 4) for k, v in d.items()}
@@ -81,21 +83,18 @@ def main():
                epochs=a.epochs, best_epoch=best_epoch, bs=a.bs, lr=a.lr, schedule='one_cycle' if a.base else a.schedule, optimizer='Adam',
                base=rel(a.base) if a.base else None,
                model=dict(learn.model_config), params=sum(p.numel() for p in learn.model.parameters()), device=str(dev),
-               machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'),
+               machine=machine_text(machine_info(dev)),
                torch=torch.__version__, wall_s=round(wall, 1), s_per_epoch=round(wall/a.epochs, 1), eval_s=round(eval_s, 1),
                data=rel(data), checkpoint=rel(ck/'abstractor_best.pth'), encoder=rel(enc) if enc else None,
                reduction='test split; every design counted once before dividing; *_base: constant predictor of the train split '
                          '(majority goal/format, mean tone/scores); drop: how much worse end to end',
-               test=r4(res['true']), criteria=abstractor_criteria(res['true'], dls.vocab))
+               test=r4(res['true']), criteria=passed(res['true']))
     if enc:
-        out.update(end_to_end=r4(res['end_to_end']), drop=r4(res['drop']), criteria_end_to_end=abstractor_criteria(res['end_to_end'], dls.vocab))
+        out.update(end_to_end=r4(res['end_to_end']), drop=r4(res['drop']), criteria_end_to_end=passed(res['end_to_end']))
     if a.ceiling_trees:
         t = time.perf_counter(); out['ceiling'] = learnability(data, n_trees=a.ceiling_trees); out['ceiling_s'] = round(time.perf_counter()-t, 1)
     out.update(history=history, date=time.strftime('%Y-%m-%d'))
     print(json.dumps({k: v for k, v in out.items() if k!='history'}, indent=1))
-    fn = Path(a.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
-    allr[f'{dev.type}_{a.size}{sfx}'] = out
-    fn.parent.mkdir(parents=True, exist_ok=True); fn.write_text(json.dumps(allr, indent=1)+'\n')
-    print(f'wrote {fn}')
+    update_json(a.out, f'{dev.type}_{a.size}{sfx}', out); print(f'wrote {a.out}')
 
 if __name__=='__main__': main()

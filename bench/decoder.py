@@ -22,7 +22,7 @@ On 2 cores shared with other work, use one thread (two threads then run ~10x slo
 
     .venv/bin/python bench/decoder.py --size 64 --n 5000 --epochs 20 --bs 16 --lr 1e-3 --width 32 --threads 1 --eval_n 300 --n_cmp 16
 """
-import argparse, json, os, platform, shutil, sys, time
+import argparse, os, shutil, sys, time
 from pathlib import Path
 import torch
 
@@ -72,10 +72,10 @@ def main():
     if args.threads is None: args.threads = 2 if os.getloadavg()[0] < 0.5 else 1; print(f'using {args.threads} torch thread(s) (load average {os.getloadavg()[0]:.2f})')
     torch.set_num_threads(args.threads); torch.manual_seed(args.seed)
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    from design_decomp.core import default_device, load_checkpoint
+    from design_decomp.core import default_device, machine_info, machine_text, update_json
     from design_decomp.data import generate_dataset, SyntheticDesignDataset, split_of
-    from design_decomp.decoder import (dd_train_decoder, load_decoder, load_probe, train_probe, load_encoder_abstractor, evaluate_decoder,
-                                       show_evaluation, decoder_criteria, goal_format_figure, guidance_sweep_figure, make_conds)
+    from design_decomp.decoder import train_decoder, load_decoder, goal_format_figure, guidance_sweep_figure, make_conds
+    from design_decomp.evaluate import (load_probe, train_probe, load_encoder_abstractor, evaluate_decoder, show_evaluation, decoder_criteria)
     dev, t_all, secs = default_device(args.device), time.perf_counter(), {}
     load0 = [round(o, 2) for o in os.getloadavg()]
     data, run = Path(args.runs)/f'data_{args.size}_{args.n}', Path(args.runs)/(f'decoder_{args.size}' + (f'_{args.tag}' if args.tag else ''))
@@ -91,10 +91,10 @@ def main():
     secs['probe'] = time.perf_counter()-t
     print(f'probe ({secs["probe"]:.0f}s):', {k: round(v, 4) for k, v in probe_res.items()}, flush=True)
     t = time.perf_counter()
-    test_loss = dd_train_decoder.__wrapped__(data=str(data), size=args.size, epochs=args.epochs, batch_size=args.bs, lr=args.lr,
-                                             width=args.width, device=str(dev), out=str(run), sample_every=args.sample_every,
-                                             guidance=args.guidance, workers=args.workers, mixed_precision=args.mixed_precision, resume=args.resume,
-                                             schedule=args.schedule, pred=args.pred, min_snr=args.min_snr)
+    # the library's training function, with this benchmark's settings as the recipe (the plan's ε/linear/float32 unless the flags say otherwise)
+    _, test_loss = train_decoder(data, run, 'plan', size=args.size, device=dev, resume=args.resume, workers=args.workers, epochs=args.epochs,
+                                 batch_size=args.bs, lr=args.lr, width=args.width, sample_every=args.sample_every, guidance=args.guidance,
+                                 mixed_precision=args.mixed_precision or False, schedule=args.schedule, pred=args.pred, min_snr=args.min_snr or False)
     secs['train'] = time.perf_counter()-t
     model, ck = load_decoder(run/'decoder_best.pth', dev)
     probe, pck = load_probe(run/'probe_best.pth', dev)
@@ -121,7 +121,7 @@ def main():
         secs['train'] = sum(int(m)*60+int(s_) for m, s_ in (r[hist[0].index('time')].split(':')[-2:] for r in hist[1:]))
     secs['total'] = time.perf_counter()-t_all
     out = dict(command='python bench/decoder.py ' + ' '.join(sys.argv[1:]), date=time.strftime('%Y-%m-%d %H:%M'),
-               machine=(torch.cuda.get_device_name() if dev.type=='cuda' else f'{platform.machine()} CPU, {os.cpu_count()} cores'),
+               machine=machine_text(machine_info(dev)),
                device=str(dev), threads=args.threads, load_average_at_start=load0, torch=torch.__version__,
                size=args.size, n_designs=args.n, n_train=counts['train'], n_valid=counts['valid'], n_test=counts['test'],
                resumed_from=args.resume, epochs=args.epochs, bs=args.bs, lr=args.lr, width=args.width, mixed_precision=args.mixed_precision, steps_per_epoch=-(-counts['train']//args.bs),
@@ -131,9 +131,7 @@ def main():
                probe={k: round(v, 4) for k, v in probe_res.items()}, encoder=rel(enc) if enc else None, abstractor=rel(ab) if ab else None,
                evaluation=res, criteria=decoder_criteria(res), run=rel(run), data=rel(data),
                files=sorted(o.name for o in run.iterdir() if o.suffix=='.png' or o.name.endswith('_best.pth')))
-    fn = Path(args.out); allr = json.loads(fn.read_text()) if fn.exists() else {}
-    allr[f'{dev.type}_{args.size}' + (f'_{args.tag}' if args.tag else '')] = out
-    fn.parent.mkdir(parents=True, exist_ok=True); fn.write_text(json.dumps(allr, indent=1)+'\n')
-    print(f'wrote {fn}; run folder {run}/; total {secs["total"]/60:.1f} min')
+    update_json(args.out, f'{dev.type}_{args.size}' + (f'_{args.tag}' if args.tag else ''), out)
+    print(f'wrote {args.out}; run folder {run}/; total {secs["total"]/60:.1f} min')
 
 if __name__=='__main__': main()

@@ -5,7 +5,7 @@
 # %% ../nbs/02_abstractor.ipynb #d04e768e
 from __future__ import annotations
 import json, time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn, torch.nn.functional as F
@@ -19,22 +19,22 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import (default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard,
-                                TrainingLog, ReduceLROnPlateauResumable, evaluate, train_or_validate)
+from .core import (default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+                                evaluate, get_recipe, recipe_help, train_model, validate_model, register_model, load_model)
 from .data import (GRAMMAR, HIERARCHY, TensorFTensor, TensorLabels, design_dls, split_dl, split_of, show_design,
                                 encode_ftensor, decode_ftensor)
-from .encoder import CompositeLoss, load_encoder, decompose, read_image
+from .encoder import load_encoder, decompose, read_image, image_ftensors
 
 # %% auto #0
-__all__ = ['CONTENT_LEVELS', 'TOKEN_FEATURES', 'ftensor_input', 'resnet18_trunk', 'mlp_head', 'edge_profiles', 'profile_net',
-           'canvas_rect_of', 'element_tokens', 'show_element_tokens', 'element_token_batch', 'BoxRelations',
-           'Abstractor', 'abstractor_config', 'build_abstractor', 'load_resnet18_weights', 'AbstractorLoss',
-           'split_labels', 'constant_prediction', 'label_sums', 'label_value', 'LabelMetric', 'label_names',
-           'abstractor_metrics', 'loss_config', 'abstractor_learner', 'plot_grammar_scatter', 'plot_confusion',
-           'labels_text', 'show_worst', 'predicted_ftensors', 'predicted_ftensor_dl', 'metric_drop', 'evaluate_twice',
-           'abstractor_criteria', 'plot_evaluations', 'load_abstractor', 'with_box_branch', 'cached_inputs',
-           'box_branch_learner', 'fit_box_branch', 'dd_train_abstractor', 'letterbox_ftensor', 'score_ftensor',
-           'scores_text', 'agg_backend', 'decompose_file', 'dd_decompose']
+__all__ = ['CONTENT_LEVELS', 'TOKEN_FEATURES', 'ABSTRACTOR_RECIPES', 'ftensor_input', 'resnet18_trunk', 'mlp_head',
+           'edge_profiles', 'profile_net', 'canvas_rect_of', 'element_tokens', 'show_element_tokens',
+           'element_token_batch', 'BoxRelations', 'Abstractor', 'abstractor_config', 'build_abstractor',
+           'load_resnet18_weights', 'AbstractorLoss', 'split_labels', 'constant_prediction', 'label_sums',
+           'label_value', 'LabelMetric', 'label_names', 'abstractor_metrics', 'loss_config', 'abstractor_learner',
+           'plot_grammar_scatter', 'plot_confusion', 'labels_text', 'show_worst', 'predicted_ftensors',
+           'predicted_ftensor_dl', 'load_abstractor', 'with_box_branch', 'cached_inputs', 'box_branch_learner',
+           'fit_box_branch', 'train_abstractor', 'validate_abstractor', 'dd_train_abstractor', 'letterbox_ftensor',
+           'score_ftensor', 'scores_text', 'agg_backend', 'decompose_file', 'dd_decompose']
 
 # %% ../nbs/02_abstractor.ipynb #1b8fc84f
 def ftensor_input(x, n_colours:int)->torch.Tensor:
@@ -333,16 +333,14 @@ def abstractor_learner(dls, config:dict|None=None, width:int=64, hidden:int=512,
                        pretrained=None, # local torchvision ResNet-18 weights file, or `None` to start from scratch
                        weights=(1., 1., 1., 1.), # loss weights of goal CE, format CE, tone MSE, grammar MSE
                        standardise:bool=True, # divide the squared errors by the training split's variance of each target
-                       lr:float=1e-4, path:str|Path|None='checkpoints', clip:float|None=1.0,
-                       patience:int=2, baselines:bool=True, cbs=None, **kw)->Learner:
+                       lr:float=1e-4, path:str|Path|None='checkpoints', clip:float|None=1.0, keep_epochs:bool=False,
+                       baselines:bool=True, cbs=None, **kw)->Learner:
     "A `Learner` for the Abstractor on `dls` (from `design_dls(..., 'abstractor')`); checkpoints and history go to `path`."
     tl = split_labels(dls, 'train')
     if config is None:
         config = abstractor_config(dls, width=width, hidden=hidden, maxpool=maxpool, p=p, pretrained=pretrained, coord=coord, profiles=profiles, boxes=boxes)
         config['loss'] = loss_config(tl, weights, standardise)
-        model = build_abstractor(config, pretrained)
-        print(f"abstractor: ResNet-18 starts from the ImageNet weights in {pretrained}" if pretrained else
-              "abstractor: no --pretrained weights file given; ResNet-18 starts from random weights")
+        model = build_abstractor(config, pretrained)  # config['init'] says where its weights came from
     else: model = build_abstractor(config)
     if (config['n_goals'], config['n_formats']) != (len(dls.vocab['goal']), len(dls.vocab['format'])):
         raise ValueError(f"the model has {config['n_goals']} goals and {config['n_formats']} formats, the dataset "
@@ -350,7 +348,7 @@ def abstractor_learner(dls, config:dict|None=None, width:int=64, hidden:int=512,
     const = constant_prediction(tl) if baselines else None
     lc = config.get('loss', dict(weights=weights, var=None))
     cb = [NonFiniteGuard()] + ([GradientClip(clip)] if clip else [])
-    if path: cb += [CheckpointCallback(path, 'abstractor'), TrainingLog(path, 'abstractor_history.csv'), ReduceLROnPlateauResumable(patience=patience, factor=5)]
+    if path: cb += [CheckpointCallback(path, 'abstractor', keep_epochs=keep_epochs), TrainingLog(path, 'abstractor_history.csv')]
     learn = Learner(dls, model, loss_func=AbstractorLoss(config['n_goals'], config['n_formats'], lc['weights'], lc['var']), opt_func=Adam,
                     lr=lr, metrics=abstractor_metrics(dls.vocab, const), cbs=cb+list(cbs or []), **kw)
     learn.model_config, learn.vocab, learn.const = config, dls.vocab, const
@@ -416,14 +414,8 @@ def show_worst(dls, dec, targs, split:str='test', k:int=3, fts=None, figsize=(15
 def predicted_ftensors(dls, encoder_ckpt, split:str='test', bs:int|None=None)->torch.Tensor:
     "F_Tensors `[N,4,H,W]` (at `dls.size`) that the Encoder of `encoder_ckpt` predicts from the pictures of `split`, in `split_dl`'s order."
     enc, ck = load_encoder(encoder_ckpt, dls.device)
-    esz = ck['config'].get('size') or dls.size
-    edl = split_dl(design_dls(dls.ds_full.path, 'encoder', size=esz, bs=bs or dls.bs, device=dls.device), split)
-    lf, fs = CompositeLoss(ck['config']['n_colours']), []
-    for xb, _ in edl:
-        f = lf.decodes(lf.activation(enc(xb))).as_subclass(torch.Tensor).float()
-        if f.shape[-1]!=dls.size: f = F.interpolate(f, size=(dls.size, dls.size), mode='nearest-exact')
-        fs.append(f.cpu())
-    return torch.cat(fs)
+    edl = split_dl(design_dls(dls.ds_full.path, 'encoder', size=ck['config'].get('size') or dls.size, bs=bs or dls.bs, device=dls.device), split)
+    return torch.cat([image_ftensors(enc, xb, size=dls.size).cpu() for xb, _ in edl])
 
 def predicted_ftensor_dl(dls, encoder_ckpt, split:str='test', bs:int|None=None)->DataLoader:
     "A `DataLoader` of `(F_Tensor predicted by the Encoder of encoder_ckpt, true labels)` over `split`."
@@ -431,55 +423,12 @@ def predicted_ftensor_dl(dls, encoder_ckpt, split:str='test', bs:int|None=None)-
     if len(fs)!=len(ys): raise RuntimeError(f"{len(fs)} predicted F_Tensors for {len(ys)} designs of the {split} split")
     return DataLoader(list(zip(TensorFTensor(fs), TensorLabels(ys))), bs=bs or dls.bs, device=dls.device)
 
-# %% ../nbs/02_abstractor.ipynb #e41973ff
-def metric_drop(true:dict, e2e:dict)->dict:
-    "How much worse each statistic is end to end (`_base` twins left out: the labels are the same)."
-    up = lambda k: k.endswith('_acc') or k.endswith('_r')
-    return {k: (true[k]-e2e[k]) if up(k) else (e2e[k]-true[k]) for k in true if not k.endswith('_base')}
-
-def evaluate_twice(learn, encoder_ckpt=None, split:str='test')->dict:
-    "Metrics of `learn` on `split`'s true F_Tensors (`true`) and, given `encoder_ckpt`, on its Encoder's (`end_to_end`), with the `drop`."
-    res = dict(true=evaluate(learn, split_dl(learn.dls, split)))
-    if encoder_ckpt:
-        res['end_to_end'] = evaluate(learn, predicted_ftensor_dl(learn.dls, encoder_ckpt, split))
-        res['drop'] = metric_drop(res['true'], res['end_to_end'])
-    return res
-
-# %% ../nbs/02_abstractor.ipynb #bd4e09d3
-def abstractor_criteria(res:dict, vocab:dict|None=None)->dict:
-    "The plan's criteria on metrics `res` (from `evaluate`): each grammar MAE < 0.10 and ≤ ½ its baseline; goal, format accuracy > 0.85."
-    out = {}
-    for g in label_names(vocab or {})[3:]:
-        out[f'{g}_mae < 0.10'] = bool(res[f'{g}_mae'] < 0.10)
-        if f'{g}_mae_base' in res: out[f'{g}_mae <= base/2'] = bool(res[f'{g}_mae'] <= 0.5*res[f'{g}_mae_base'])
-    for k in ('goal', 'format'): out[f'{k}_acc > 0.85'] = bool(res[f'{k}_acc'] > 0.85)
-    return out
-
-def plot_evaluations(res:dict, vocab:dict|None=None, title:str='',
-                     ceiling:dict|None=None): # `learnability`'s result: the random forest on `ftensor_features`, drawn too
-    "Bars of accuracies and MAEs: on true F_Tensors, end to end (if in `res`), of the constant predictor; criteria as lines."
-    import matplotlib.pyplot as plt
-    fig, axs = plt.subplots(1, 2, figsize=(12, 3.4), gridspec_kw=dict(width_ratios=[2, 5]))
-    names = label_names(vocab or {})
-    runs = [(k, res[k]) for k in ('true', 'end_to_end') if k in res] + [('constant', {m[:-5]: v for m, v in res['true'].items() if m.endswith('_base')})]
-    if ceiling: runs.append(('forest on features', {f'{k}_acc' if 'accuracy' in v else f'{k}_mae': v.get('accuracy', v.get('mae'))
-                                                    for k, v in ceiling.items() if isinstance(v, dict)}))
-    for ax, keys, lim, lab in ((axs[0], [f'{n}_acc' for n in names[:2]], 0.85, 'accuracy'), (axs[1], [f'{n}_mae' for n in names[2:]], 0.10, 'MAE')):
-        w = 0.8/len(runs)
-        for i, (rn, r) in enumerate(runs):
-            v = [r.get(k, np.nan) for k in keys]; b = ax.bar(np.arange(len(keys)) + (i-(len(runs)-1)/2)*w, v, w, label=rn)
-            ax.bar_label(b, fmt='%.2f', fontsize=7)
-        ax.axhline(lim, color='k', ls='--', lw=0.8); ax.set_xticks(range(len(keys)), keys); ax.set_ylabel(lab)
-    axs[0].set_ylim(0, 1.05); axs[1].legend(fontsize=8, loc='upper left', bbox_to_anchor=(1, 1)); fig.suptitle(title, fontsize=10); plt.tight_layout()
-    return fig
-
 # %% ../nbs/02_abstractor.ipynb #7f336ee3
+register_model('abstractor', 'resnet18_abstractor', lambda c: build_abstractor(c))
+
 def load_abstractor(checkpoint, device=None):
-    "The Abstractor of `checkpoint` in eval mode, with its checkpoint dict."
-    ck = load_checkpoint(checkpoint, map_location='cpu')
-    if ck['config'].get('arch')!='resnet18_abstractor': raise ValueError(f"checkpoint {checkpoint}: not an abstractor checkpoint (config {ck['config']})")
-    m = build_abstractor(ck['config']); m.load_state_dict(ck['model_state_dict'])
-    return m.to(default_device(device)).eval(), ck
+    "The Abstractor of `checkpoint` in eval mode, with its checkpoint dict (`load_model` for abstractors)."
+    return load_model(checkpoint, device, kind='abstractor')
 
 # %% ../nbs/02_abstractor.ipynb #a9bf6be0
 def with_box_branch(model:Abstractor, config:dict)->tuple:
@@ -524,77 +473,127 @@ def box_branch_learner(model:Abstractor, config:dict, dls, lr:float=2e-3, path:s
     learn = Learner(cdls, model, loss_func=AbstractorLoss(config['n_goals'], config['n_formats'], lc['weights'], lc['var']), opt_func=Adam,
                     lr=lr, metrics=abstractor_metrics(dls.vocab, const), cbs=cb+list(cbs or []), **kw)
     learn.model_config, learn.vocab, learn.const = config, dls.vocab, const
-    print(f"box branch: FC features and element tokens of {len(tr)} training and {len(va)} validation F_Tensors"
-          f"{' (true and predicted by ' + str(encoder) + ')' if encoder else ''} cached in {time.time()-t:.0f}s; "
-          f"training {sum(p.numel() for p in model.parameters() if p.requires_grad):,} of {sum(p.numel() for p in model.parameters()):,} parameters")
+    learn.cache_note = (f"box branch: FC features and element tokens of {len(tr)} training and {len(va)} validation F_Tensors"
+                        f"{' (true and predicted by ' + str(encoder) + ')' if encoder else ''} cached in {time.time()-t:.0f}s; "
+                        f"training {sum(p.numel() for p in model.parameters() if p.requires_grad):,} of {sum(p.numel() for p in model.parameters()):,} parameters")
     return learn
 
 def fit_box_branch(base, dls, epochs:int=12, lr:float=2e-3, path:str|Path|None='checkpoints', bs:int=128,
-                   encoder=None)->Learner: # encoder checkpoint: train on its predicted F_Tensors as well as the true ones
+                   encoder=None, # encoder checkpoint: train on its predicted F_Tensors as well as the true ones
+                   quiet:bool=False)->Learner: # no progress bars or per-epoch table
     "Add the box branch to the abstractor of checkpoint `base`, train it (one cycle), and return an `abstractor_learner` with the best epoch's model."
     ab, ck = load_abstractor(base, dls.device)
+    if ck['config'].get('boxes'): raise ValueError(f"--base {base}: this abstractor already has the element-box branch")
     m, c = with_box_branch(ab, ck['config']); c['base'] = str(base)
     if encoder: c['trained_on_predicted'] = str(encoder)
     learn = box_branch_learner(m, c, dls, lr=lr, path=path, bs=bs, encoder=encoder)
-    learn.fit_one_cycle(epochs, lr)
+    with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
     full = abstractor_learner(dls, config=c, path=None)
     full.model.load_state_dict(load_checkpoint(Path(path)/'abstractor_best.pth')['model_state_dict'] if path else m.state_dict())
     full.box_learner = learn
     return full
 
+# %% ../nbs/02_abstractor.ipynb #418c8458
+ABSTRACTOR_RECIPES = dict(
+    best=dict(width=64, maxpool=False, coord=True, profiles=False, boxes=False, epochs=15, batch_size=64, lr=1e-3, lr_schedule='one_cycle',
+              weights=[1., 1., 1., 1.], standardise=True, box_epochs=12, box_lr=2e-3, box_batch_size=128, box_predicted=True),
+    plan=dict(width=64, maxpool=True, coord=False, profiles=False, boxes=False, epochs=12, batch_size=64, lr=1e-4, lr_schedule='plateau',
+              weights=[1., 1., 1., 1.], standardise=False, box_epochs=0, box_lr=2e-3, box_batch_size=128, box_predicted=False))
+
+def _abstractor_make(data, r, size, dev, workers, out, keep_epochs, pretrained=None):
+    def make(config):
+        sz = size or (config or {}).get('size')
+        dls = design_dls(data, 'abstractor', size=sz, bs=r['batch_size'], device=dev, num_workers=workers)
+        learn = abstractor_learner(dls, config=config, width=r['width'], maxpool=r['maxpool'], coord=r['coord'], profiles=r['profiles'],
+                                   boxes=r['boxes'], pretrained=pretrained, weights=r['weights'], standardise=r['standardise'],
+                                   lr=r['lr'], path=out, keep_epochs=keep_epochs)
+        learn.model_config.setdefault('recipe', r)
+        return learn
+    return make
+
+
+# %% ../nbs/02_abstractor.ipynb #9c4b01c1
+def train_abstractor(data, # dataset folder (from `dd_data`)
+                     out='checkpoints', # folder for checkpoints, history and loss curves
+                     recipe:str|dict='best', # 'best', 'plan' (ABSTRACTOR_RECIPES) or a recipe dict
+                     encoder=None, # Encoder checkpoint: the box branch also learns from its F_Tensors
+                     size:int|None=None, device=None, resume=None, workers:int=0, keep_epochs:bool=False, quiet:bool=False,
+                     pretrained=None, # local torchvision ResNet-18 weights file (nothing is downloaded)
+                     **overrides)->tuple:
+    "Train the Abstractor on `data` by `recipe`; `(learner with the best weights, test-split metrics on true F_Tensors)`."
+    r = get_recipe(ABSTRACTOR_RECIPES, load_checkpoint(resume)['config'].get('recipe', recipe) if resume else recipe, **overrides)
+    if resume and load_checkpoint(resume)['config'].get('boxes') and r['box_epochs']:
+        raise ValueError(f"--resume {resume}: that checkpoint is of the box-branch stage; resume the first stage ({Path(out)/'base'/'abstractor_last.pth'}) or train the branch again with --base")
+    dev, out = default_device(device), Path(out)
+    stage1 = out/'base' if r['box_epochs'] else out
+    make = _abstractor_make(data, r, size, dev, workers, stage1, keep_epochs, pretrained)
+    learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet)
+    if r['box_epochs']:
+        t, n = time.time(), learn.n_epoch
+        learn = fit_box_branch(stage1/'abstractor_best.pth', learn.dls, epochs=r['box_epochs'], lr=r['box_lr'], path=out, bs=r['box_batch_size'],
+                               encoder=encoder if r['box_predicted'] else None, quiet=quiet)
+        learn.model_config['recipe'] = r
+        (stage1/'abstractor_last.pth').unlink(missing_ok=True)  # the first stage is finished: its best is the branch's base
+        learn.train_seconds, learn.start_epoch, learn.n_epoch = time.time()-t, 0, n
+        res = evaluate(learn, split_dl(learn.dls, 'test'))
+    return learn, res
+
+def validate_abstractor(checkpoint, data, size:int|None=None, device=None, batch_size:int=64, workers:int=0)->dict:
+    "Test-split metrics of the Abstractor of `checkpoint` on `data` (true F_Tensors; end to end: `evaluate_abstractor` in `04a_evaluate`)."
+    make = _abstractor_make(data, dict(ABSTRACTOR_RECIPES['best'], batch_size=batch_size), size, default_device(device), workers, None, False)
+    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
+
 # %% ../nbs/02_abstractor.ipynb #0eecbe0e
+_yes_no = lambda v, flag: None if v is None else {'yes': True, 'no': False}[v] if v in ('yes', 'no') else _bad(flag, v, 'yes or no')
+def _bad(flag, v, ok): raise ValueError(f"--{flag} {v}: use {ok}")
+
 @call_parse
 def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
                         size:Param("F_Tensor size; default: the dataset's, or the checkpoint's", int)=None,
-                        epochs:Param("total epochs", int)=12,
-                        batch_size:Param("batch size", int)=64,
-                        lr:Param("learning rate (Adam)", float)=1e-4,
-                        width:Param("ResNet-18 width of the first block (64: torchvision's)", int)=64,
-                        no_maxpool:Param("drop the stem's max-pool (finer features, 4x the compute)", store_true)=False,
-                        coord:Param("append x/y coordinate channels to the input (CoordConv)", store_true)=False,
-                        profiles:Param("add the edge-profile branch (for alignment)", store_true)=False,
-                        boxes:Param("add the element-box branch (for alignment)", store_true)=False,
-                        base:Param("trained abstractor checkpoint: add the element-box branch to it and train only that and the grammar head", str)=None,
-                        predicted:Param("with --base and --encoder: train on the Encoder's F_Tensors of the training designs too", store_true)=False,
+                        recipe:Param("training recipe: best (measured best) or plan (the plan's Module 6 as written)", str)='best',
+                        epochs:Param(f"epochs of the ResNet ({recipe_help(ABSTRACTOR_RECIPES, 'epochs')})", int)=None,
+                        batch_size:Param(f"batch size ({recipe_help(ABSTRACTOR_RECIPES, 'batch_size')})", int)=None,
+                        lr:Param(f"learning rate, Adam ({recipe_help(ABSTRACTOR_RECIPES, 'lr')})", float)=None,
+                        lr_schedule:Param(f"one_cycle, constant or plateau ({recipe_help(ABSTRACTOR_RECIPES, 'lr_schedule')})", str)=None,
+                        width:Param(f"ResNet-18 width of the first block, 64: torchvision's ({recipe_help(ABSTRACTOR_RECIPES, 'width')})", int)=None,
+                        maxpool:Param(f"yes/no: the stem's max-pool; no: finer features, 4x the compute ({recipe_help(ABSTRACTOR_RECIPES, 'maxpool')})", str)=None,
+                        coord:Param(f"yes/no: x/y coordinate input channels, CoordConv ({recipe_help(ABSTRACTOR_RECIPES, 'coord')})", str)=None,
+                        profiles:Param("add the edge-profile branch (measured no help for alignment)", store_true)=False,
+                        boxes:Param("train with the element-box branch from the start instead of as a second stage", store_true)=False,
+                        box_epochs:Param(f"epochs of the second stage, the element-box branch; 0: none ({recipe_help(ABSTRACTOR_RECIPES, 'box_epochs')})", int)=None,
+                        base:Param("trained abstractor checkpoint: only add the element-box branch to it and train that and the grammar head", str)=None,
                         pretrained:Param("local torchvision ResNet-18 weights file (nothing is downloaded)", str)=None,
-                        weights:Param("loss weights of goal CE, format CE, tone MSE, grammar MSE", str)='1,1,1,1',
-                        plain_mse:Param("don't divide the MSE terms by the targets' variances (the plan's loss to the letter)", store_true)=False,
+                        weights:Param("loss weights of goal CE, format CE, tone MSE, grammar MSE, e.g. 1,1,1,1", str)=None,
+                        plain_mse:Param("don't divide the MSE terms by the targets' variances (the plan's loss to the letter; --recipe plan does)", store_true)=False,
                         device:Param("cuda, mps, cpu (default: best available)", str)=None,
-                        resume:Param("checkpoint to continue from", str)=None,
+                        resume:Param("checkpoint to continue from (abstractor_last.pth)", str)=None,
                         validate:Param("only evaluate --checkpoint on the test split", store_true)=False,
                         checkpoint:Param("checkpoint to evaluate with --validate", str)=None,
-                        encoder:Param("encoder checkpoint: also evaluate end to end on its predicted F_Tensors", str)=None,
+                        encoder:Param("encoder checkpoint: the box branch also learns from its F_Tensors", str)=None,
                         out:Param("folder for checkpoints and history", str)='checkpoints',
+                        keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
                         workers:Param("DataLoader worker processes", int)=0):
-    "Train the Abstractor (ResNet-18: F_Tensor → V_Meta, V_Grammar), or evaluate a checkpoint."
-    dev, made = default_device(device), []
-    def make(config):
-        sz = size or (config or {}).get('size')
-        dls = design_dls(data, 'abstractor', size=sz, bs=batch_size, device=dev, num_workers=workers)
-        made.append(abstractor_learner(dls, config=config, width=width, maxpool=not no_maxpool, coord=coord, profiles=profiles, boxes=boxes, pretrained=pretrained, weights=w, standardise=not plain_mse,
-                                       lr=lr, path=out))
-        return made[-1]
+    "Train the Abstractor (ResNet-18: F_Tensor → V_Meta, V_Grammar) by a recipe, or evaluate a checkpoint."
     try:
-        w = [float(o) for o in weights.split(',')]
-        if len(w)!=4: raise ValueError(f"--weights {weights}: give four numbers, e.g. 1,1,1,1")
-        if base:
-            if resume or validate: raise ValueError("--base adds a new box branch to a trained abstractor: it doesn't go with --resume or --validate")
-            dls = design_dls(data, 'abstractor', size=size or load_checkpoint(base)['config'].get('size'), bs=batch_size, device=dev, num_workers=workers)
-            if predicted and not encoder: raise ValueError("--predicted needs --encoder ENCODER_CKPT")
-            t = time.time(); made.append(fit_box_branch(base, dls, epochs=epochs, lr=lr, path=out, bs=batch_size, encoder=encoder if predicted else None))
-            res = dict(true=evaluate(made[-1], split_dl(dls, 'test')))
-            print(f"box branch trained {epochs} epochs in {time.time()-t:.0f}s; checkpoints in {out}/")
-            print(json.dumps(dict(checkpoint=str(Path(out)/'abstractor_best.pth'), split='test', **res['true']), indent=1))
-        else: res = dict(true=train_or_validate(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', epochs=epochs, lr=lr, out=out,
-                                               resume=resume, validate=validate, checkpoint=checkpoint))
-        if encoder:
-            res['end_to_end'] = evaluate(made[-1], predicted_ftensor_dl(made[-1].dls, encoder, 'test'))
-            res['drop'] = metric_drop(res['true'], res['end_to_end'])
-            print(json.dumps(dict(encoder=str(encoder), end_to_end=res['end_to_end'], drop=res['drop']), indent=1))
+        w = None if weights is None else [float(o) for o in weights.split(',')]
+        if w is not None and len(w)!=4: raise ValueError(f"--weights {weights}: give four numbers, e.g. 1,1,1,1")
+        if validate: res = validate_abstractor(checkpoint, data, size, device, batch_size or 64, workers)
+        elif base:
+            if resume: raise ValueError("--base adds a new box branch to a trained abstractor: it doesn't go with --resume or --validate")
+            r = get_recipe(ABSTRACTOR_RECIPES, recipe, box_epochs=box_epochs, lr=lr, batch_size=batch_size)
+            dls = design_dls(data, 'abstractor', size=size or load_checkpoint(base)['config'].get('size'), bs=r['box_batch_size'], device=default_device(device), num_workers=workers)
+            learn = fit_box_branch(base, dls, epochs=r['box_epochs'] or 12, lr=lr or r['box_lr'], path=out, bs=batch_size or r['box_batch_size'], encoder=encoder)
+            res = evaluate(learn, split_dl(dls, 'test'))
+        else:
+            learn, res = train_abstractor(data, out, recipe, encoder, size, device, resume, workers, keep_epochs, pretrained=pretrained,
+                                          epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width, maxpool=_yes_no(maxpool, 'maxpool'),
+                                          coord=_yes_no(coord, 'coord'), profiles=profiles or None, boxes=boxes or None, box_epochs=box_epochs,
+                                          weights=w, standardise=False if plain_mse else None)
+            print(f"trained in {learn.train_seconds:.0f}s (the last stage); checkpoints in {out}/ (abstractor_last.pth to resume, abstractor_best.pth)")
+        ck = checkpoint if validate else Path(out)/'abstractor_best.pth'
+        print(json.dumps(dict(checkpoint=str(ck), split='test', f_tensors='true', **res), indent=1))
+        print(f"criteria, and end to end on an Encoder's F_Tensors: dd_evaluate abstractor --checkpoint {ck} --data {data} --encoder ENCODER_CKPT")
     except (FileNotFoundError, ValueError, KeyError, FloatingPointError) as e: raise SystemExit(f"dd_train_abstractor: {e}")
-    for k in ('true', 'end_to_end'):
-        if k in res: print(f"criteria ({k}): " + ', '.join(f"{c} {'✓' if v else '✗'}" for c, v in abstractor_criteria(res[k], made[-1].vocab).items()))
-    return None if is_cli(dd_train_abstractor) else res
 
 # %% ../nbs/02_abstractor.ipynb #55634c61
 def letterbox_ftensor(f, size:int)->torch.Tensor:
@@ -635,7 +634,7 @@ def decompose_file(fn, out:Path, enc, eck:dict, ab=None, ack:dict|None=None, **e
     "Write `{stem}_ftensor.npy`, `{stem}_decomposed.png` and, with Abstractor `ab`, `{stem}_scores.json` (plus `extra`) for image `fn`; return the paths."
     import matplotlib.pyplot as plt
     img, stem = read_image(fn), Path(fn).stem
-    f = decompose(enc, img, eck['config']['n_colours'], eck['config'].get('size'))
+    f = decompose(enc, img)
     written = [save_npy(out/f'{stem}_ftensor.npy', encode_ftensor(f))]
     fig = show_design(img, f, vocab=eck['vocab'])
     if ab is not None:

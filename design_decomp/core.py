@@ -5,19 +5,22 @@
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
 import os, json, tempfile, math, time
+from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import store_attr
 from fastcore.foundation import L
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback, ReduceLROnPlateau
 from fastai.learner import Learner
 import fastai.callback.progress  # Learner.no_bar
 
 # %% auto #0
-__all__ = ['default_device', 'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'CheckpointCallback',
-           'resume_learner', 'NonFiniteGuard', 'TrainingLog', 'ReduceLROnPlateauResumable', 'evaluate',
-           'train_or_validate']
+__all__ = ['MODEL_KINDS', 'SCHEDULES', 'default_device', 'atomic_write', 'save_json', 'save_npy', 'save_checkpoint',
+           'load_checkpoint', 'register_model', 'load_model', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard',
+           'TrainingLog', 'ReduceLROnPlateauResumable', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
+           'train_model', 'training_summary', 'validate_model', 'matmul_gflops', 'machine_info', 'machine_text',
+           'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
 def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cuda:1'…; `None` picks the best available
@@ -92,13 +95,46 @@ def load_checkpoint(path:str|Path, map_location='cpu')->dict:
     if missing: raise ValueError(f"checkpoint {path}: missing key(s) {missing}; was it written by design_decomp?")
     return ckpt
 
+# %% ../nbs/00a_core.ipynb #c06311e5
+MODEL_KINDS = {}  # kind → dict(arch=…, build=config → nn.Module, module=…)
+_MODULES = ('encoder', 'abstractor', 'decoder', 'evaluate')  # the modules that register model kinds
+
+def register_model(kind:str, arch:str, build:callable):
+    "Register how to build a model of `kind` (`config['arch'] == arch`) from its config."
+    MODEL_KINDS[kind] = dict(arch=arch, build=build)
+
+def _a(w): return ('an ' if w[0] in 'aeiou' else 'a ') + w
+
+def _kind_of(arch):
+    for k, v in MODEL_KINDS.items():
+        if v['arch'] == arch: return k
+
+def load_model(checkpoint, device=None, kind:str|None=None, # 'encoder', 'abstractor', 'decoder', 'probe'; `None`: any
+               ema:bool=True)->tuple:
+    "The model of `checkpoint` in eval mode (EMA weights where saved, with `ema`), with its checkpoint dict."
+    import importlib
+    ck = load_checkpoint(checkpoint, map_location='cpu'); arch = ck['config'].get('arch')
+    if _kind_of(arch) is None:
+        for m in _MODULES: importlib.import_module(f'design_decomp.{m}')  # each registers its kinds
+    k = _kind_of(arch)
+    if k is None: raise ValueError(f"checkpoint {checkpoint}: unknown model architecture {arch!r}; known: {', '.join(MODEL_KINDS)}")
+    if kind is not None and k != kind: raise ValueError(f"checkpoint {checkpoint}: not {_a(kind)} checkpoint (it holds {_a(k)})")
+    m = MODEL_KINDS[k]['build'](ck['config'])
+    sd = ck['ema_state_dict'] if ema and 'ema_state_dict' in ck else ck['model_state_dict']
+    try: m.load_state_dict(sd)
+    except RuntimeError as e: raise ValueError(f"checkpoint {checkpoint}: its weights don't fit its config ({str(e).splitlines()[0]})") from e
+    m.config, m.vocab, m.kind = dict(ck['config']), ck.get('vocab') or {}, k
+    return m.to(default_device(device)).eval(), ck
+
 # %% ../nbs/00a_core.ipynb #bd330a5f
 class CheckpointCallback(Callback):
-    "Save the plan's checkpoints each epoch and the best one by `monitor`."
+    "Save `{prefix}_last.pth` after each epoch, `{prefix}_best.pth` (weights only) when `monitor` improves, and with `keep_epochs` every epoch's."
     order = 70 # after the Recorder has the epoch's metrics
-    def __init__(self, path='checkpoints', prefix='model', monitor='valid_loss', comp=None, every_epoch=True,
+    def __init__(self, path='checkpoints', prefix='model', monitor='valid_loss', comp=None,
+                 keep_epochs:bool=False, # also keep `{prefix}_epoch_{n}.pth` for every epoch
+                 last:bool=True, # write `{prefix}_last.pth` (what `--resume` needs)
                  with_opt:bool=True): # save the optimizer state (`False` where it can't be resumed into a full model's optimizer)
-        store_attr('prefix,monitor,every_epoch,with_opt'); self.dir = Path(path)  # not `self.path`: that is the Learner's
+        store_attr('prefix,monitor,keep_epochs,last,with_opt'); self.dir = Path(path)  # not `self.path`: that is the Learner's
         self.comp = comp or (np.greater if any(s in monitor for s in ('iou','acc','r2')) else np.less)
     def before_fit(self): self.best = getattr(self.learn, 'best_metric', None)
     def _value(self):
@@ -106,20 +142,21 @@ class CheckpointCallback(Callback):
         vals = self.recorder.log[1:-1]
         if self.monitor not in names: raise ValueError(f"CheckpointCallback: monitor {self.monitor!r} is not one of {names}")
         return float(vals[names.index(self.monitor)])
-    def _save(self, fn, value):
+    def _save(self, fn, value, opt=True):
         extra = {}
         for cb in self.learn.cbs:
             if hasattr(cb, 'ckpt_extra'): extra.update(cb.ckpt_extra())
-        save_checkpoint(self.dir/fn, self.learn.model, self.learn.opt if self.with_opt else None, epoch=self.epoch+1, loss=value,
+        save_checkpoint(self.dir/fn, self.learn.model, self.learn.opt if (opt and self.with_opt) else None, epoch=self.epoch+1, loss=value,
                         config=getattr(self.learn, 'model_config', {}), vocab=getattr(self.learn, 'vocab', {}),
                         monitor=self.monitor, best_metric=self.best, **extra)
     def after_epoch(self):
         if len(self.recorder.log) < len(self.recorder.metric_names): return  # an epoch skipped by `fit(start_epoch=…)`
         v = self._value()
-        if self.every_epoch: self._save(f'{self.prefix}_epoch_{self.epoch+1}.pth', v)
         if self.best is None or not math.isfinite(self.best) or self.comp(v, self.best):
             self.best = v; self.learn.best_metric = v
-            self._save(f'{self.prefix}_best.pth', v)
+            self._save(f'{self.prefix}_best.pth', v, opt=False)
+        if self.last: self._save(f'{self.prefix}_last.pth', v)
+        if self.keep_epochs: self._save(f'{self.prefix}_epoch_{self.epoch+1}.pth', v)
 
 # %% ../nbs/00a_core.ipynb #ee3263da
 def resume_learner(learn:Learner, path:str|Path)->int:
@@ -185,6 +222,34 @@ class ReduceLROnPlateauResumable(ReduceLROnPlateau):
         super().after_epoch()
 
 # %% ../nbs/00a_core.ipynb #525fd764
+def get_recipe(recipes:dict, # name → settings, e.g. `{'best': {...}, 'plan': {...}}`
+           name:str|dict='best', # a name in `recipes`, or a dict of settings (a recipe read back from a checkpoint)
+           **overrides)->dict:
+    "The settings of recipe `name` with `overrides` applied (`None` values leave a setting as it is)."
+    if isinstance(name, dict): r = dict(name)
+    elif name in recipes: r = dict(recipes[name])
+    else: raise ValueError(f"recipe {name!r}: use one of {', '.join(recipes)}")
+    bad = [k for k in overrides if k not in r]
+    if bad: raise ValueError(f"recipe has no setting {', '.join(map(repr, bad))}; its settings: {', '.join(r)}")
+    r.update({k: v for k, v in overrides.items() if v is not None})
+    return r
+
+# %% ../nbs/00a_core.ipynb #189c753b
+def recipe_help(recipes:dict, key:str)->str:
+    "The defaults of setting `key` for a command's `--help`: the `best` recipe's, then the others'."
+    return '; '.join([f"default {recipes['best'][key]}"] + [f"--recipe {n}: {r[key]}" for n, r in recipes.items() if n != 'best'])
+
+# %% ../nbs/00a_core.ipynb #f71d9b29
+SCHEDULES = ('one_cycle', 'constant', 'plateau')
+
+def fit_schedule(learn:Learner, epochs:int, lr:float, schedule:str='one_cycle', start_epoch:int=0, patience:int=2):
+    "Train `learn` up to epoch `epochs` by `schedule`: fastai's one cycle, a constant rate, or the plan's `ReduceLROnPlateau` (÷5 after `patience` epochs)."
+    if schedule == 'one_cycle': return learn.fit_one_cycle(epochs, lr, start_epoch=start_epoch)
+    if schedule == 'constant': return learn.fit(epochs, lr, start_epoch=start_epoch)
+    if schedule == 'plateau': return learn.fit(epochs, lr, start_epoch=start_epoch, cbs=ReduceLROnPlateauResumable(patience=patience, factor=5))
+    raise ValueError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
+
+# %% ../nbs/00a_core.ipynb #c70779ba
 def evaluate(learn:Learner, dl)->dict:
     "Loss and metrics of `learn` on `dl`, as a dict named like fastai's recorder (checkpoint and log callbacks stay out of it)."
     writers = [cb for cb in learn.cbs if isinstance(cb, (CheckpointCallback, TrainingLog, TrackerCallback))]
@@ -192,33 +257,73 @@ def evaluate(learn:Learner, dl)->dict:
     names = ['loss'] + [m.name for m in learn.metrics]
     return {n: float(v) for n,v in zip(names, vals)}
 
-def train_or_validate(make_learner:callable, # config dict or None -> Learner
-                      eval_dl:callable, # Learner -> held-out DataLoader
-                      prefix:str, epochs:int=5, lr:float=1e-4, out='checkpoints', resume=None, validate=False, checkpoint=None)->dict:
-    "Train (or with `validate`, only evaluate `checkpoint`) and return the held-out metrics of the best checkpoint."
-    out = Path(out)
-    if validate:
-        if not checkpoint: raise ValueError("--validate needs --checkpoint CKPT")
-        ck = load_checkpoint(checkpoint)
-        learn = make_learner(ck['config'])
-        resume_learner(learn, checkpoint)
-        res = evaluate(learn, eval_dl(learn))
-        print(json.dumps(dict(checkpoint=str(checkpoint), epoch=ck['epoch'], **res), indent=1))
-        return res
+# %% ../nbs/00a_core.ipynb #b98081fe
+def train_model(make_learner:callable, # config dict or None -> Learner
+                eval_dl:callable, # Learner -> held-out DataLoader
+                prefix:str, epochs:int, lr:float, schedule:str='one_cycle', out='checkpoints', resume=None,
+                quiet:bool=False)->tuple: # no progress bars or per-epoch table
+    "Train a learner from `make_learner` (continuing checkpoint `resume`); `(learner with the best epoch's weights, its held-out metrics)`."
+    if epochs < 1: raise ValueError(f"--epochs {epochs}: train at least one epoch")
+    if not lr > 0: raise ValueError(f"--lr {lr}: the learning rate must be positive")
+    if schedule not in SCHEDULES: raise ValueError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
     start = 0
     if resume:
         ck = load_checkpoint(resume)
         learn = make_learner(ck['config'])
         start = resume_learner(learn, resume)
         if start >= epochs: raise ValueError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
-        print(f"resuming {resume} at epoch {start+1} of {epochs}")
     else: learn = make_learner(None)
     t = time.time()
-    learn.fit(epochs, lr, start_epoch=start)
-    best = out/f'{prefix}_best.pth'
-    resume_learner(learn, best)
-    res = evaluate(learn, eval_dl(learn))
-    print(f"trained {epochs-start} epochs in {time.time()-t:.0f}s; checkpoints in {out}/ ({prefix}_epoch_N.pth, {prefix}_best.pth), "
-          f"history {out}/{prefix}_history.csv, loss curves {out}/{prefix}_history_loss.png")
-    print(json.dumps(dict(checkpoint=str(best), split='test', **res), indent=1))
-    return res
+    with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()):
+        fit_schedule(learn, epochs, lr, schedule, start_epoch=start)
+    learn.train_seconds, learn.start_epoch = time.time()-t, start
+    resume_learner(learn, Path(out)/f'{prefix}_best.pth')
+    return learn, evaluate(learn, eval_dl(learn))
+
+def training_summary(learn:Learner, res:dict, out, prefix:str)->str:
+    "What a `dd_train_*` command prints after `train_model`: epochs, time, files, and the held-out metrics as JSON."
+    return (f"trained epochs {learn.start_epoch+1}–{learn.n_epoch} in {learn.train_seconds:.0f}s; checkpoints in {out}/ ({prefix}_last.pth to resume, "
+            f"{prefix}_best.pth), history {out}/{prefix}_history.csv, loss curves {out}/{prefix}_history_loss.png\n"
+            + json.dumps(dict(checkpoint=str(Path(out)/f'{prefix}_best.pth'), split='test', **res), indent=1))
+
+def validate_model(make_learner:callable, eval_dl:callable, checkpoint)->tuple:
+    "`(learner, held-out metrics)` of `checkpoint`, its learner built by `make_learner` from the checkpoint's config."
+    if not checkpoint: raise ValueError("--validate needs --checkpoint CKPT")
+    ck = load_checkpoint(checkpoint)
+    learn = make_learner(ck['config'])
+    resume_learner(learn, checkpoint)
+    return learn, evaluate(learn, eval_dl(learn))
+
+# %% ../nbs/00a_core.ipynb #c92b1dc9
+def matmul_gflops(n:int=2048, reps:int=5, device=None)->float:
+    "Measured fp32 `n`×`n` matrix-multiply throughput in GFLOP/s on `device` (best of `reps`, after a warm-up)."
+    dev = default_device(device); a, b = torch.randn(n, n, device=dev), torch.randn(n, n, device=dev)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    a@b; sync(); best = float('inf')
+    for _ in range(reps):
+        t = time.perf_counter(); a@b; sync(); best = min(best, time.perf_counter()-t)
+    return 2*n**3/best/1e9
+
+def machine_info(device=None, gflops:bool=True)->dict:
+    "What a time was measured on: device, its name, cores, torch threads, torch version and (with `gflops`) `matmul_gflops`."
+    import platform
+    dev = default_device(device)
+    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.machine()} {platform.processor() or "CPU"}'.strip()
+    d = dict(device=str(dev), name=name, cores=os.cpu_count(), threads=torch.get_num_threads(), torch=torch.__version__)
+    if gflops: d['gflops_fp32_2048'] = round(matmul_gflops(device=dev), 1)
+    return d
+
+def machine_text(m:dict)->str:
+    "One line of `machine_info`."
+    g = f", {m['gflops_fp32_2048']:.0f} GFLOP/s fp32 matmul" if m.get('gflops_fp32_2048') else ''
+    return f"{m['name']} ({m['device']}), {m['cores']} cores, {m['threads']} torch threads{g}"
+
+# %% ../nbs/00a_core.ipynb #917baf5b
+def update_json(path, key:str, value)->Path:
+    "Set entry `key` of the JSON object in file `path` (created if missing) to `value`, atomically."
+    path = Path(path)
+    try: d = json.loads(path.read_text()) if path.exists() else {}
+    except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e}); fix or remove it") from e
+    if not isinstance(d, dict): raise ValueError(f"{path}: expected a JSON object, found {type(d).__name__}")
+    d[key] = value
+    return save_json(path, d, indent=1)

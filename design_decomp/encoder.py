@@ -4,30 +4,30 @@
 
 # %% ../nbs/01_encoder.ipynb #77a1730e
 from __future__ import annotations
-import json, math, time
+import json
 from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from fastcore.basics import store_attr
-from fastcore.script import call_parse, Param, store_true, is_cli
+from fastcore.script import call_parse, Param, store_true
 from plum import dispatch
 from fastai.torch_core import TensorImage
 from fastai.learner import Learner, Metric
 import fastai.callback.schedule  # adds fit_one_cycle and lr_find to Learner
 from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
-from fastai.data.core import show_results, get_show_batch_func
+from fastai.data.core import show_results
 from fastai.vision.data import get_grid
-from .core import (default_device, save_npy, load_checkpoint, CheckpointCallback, resume_learner,
-                                NonFiniteGuard, TrainingLog, ReduceLROnPlateauResumable, train_or_validate, evaluate)
-from .data import (COLOUR_ROLES, F_CHANNELS, VOID_RGB, TensorFTensor, design_dls, split_dl, show_design, encode_ftensor,
-                                ftensor_rgb)
+from .core import (default_device, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+                                get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
+from .data import COLOUR_ROLES, F_CHANNELS, VOID_RGB, TensorFTensor, design_dls, split_dl
 
 # %% auto #0
-__all__ = ['conv_block', 'Up', 'UNet', 'soft_dice', 'CompositeLoss', 'FTensorMetric', 'ftensor_stats', 'encoder_metrics',
-           'encoder_config', 'build_encoder', 'encoder_learner', 'show_results', 'per_image_iou', 'plot_per_image_iou',
-           'dd_train_encoder', 'load_encoder', 'letterbox', 'decompose', 'read_image']
+__all__ = ['ENCODER_RECIPES', 'conv_block', 'Up', 'UNet', 'soft_dice', 'CompositeLoss', 'FTensorMetric', 'ftensor_stats',
+           'encoder_metrics', 'encoder_config', 'build_encoder', 'encoder_learner', 'show_results', 'per_image_iou',
+           'plot_per_image_iou', 'train_encoder', 'validate_encoder', 'dd_train_encoder', 'load_encoder', 'letterbox',
+           'image_ftensors', 'decompose', 'read_image']
 
 # %% ../nbs/01_encoder.ipynb #97dbc687
 def conv_block(ni, nf):
@@ -126,12 +126,14 @@ def build_encoder(config:dict)->UNet:
     "The U-Net described by `config`."
     return UNet(config['n_in'], config['n_out'], config['width'], config['depth'])
 
+register_model('encoder', 'unet', build_encoder)
+
 def encoder_learner(dls, config:dict|None=None, width:int=32, depth:int=4, alphas=(1.0, 0.5, 1.0), lr:float=1e-4,
-                    path:str|Path|None='checkpoints', clip:float|None=1.0, patience:int=2, cbs=None, **kw)->Learner:
+                    path:str|Path|None='checkpoints', clip:float|None=1.0, keep_epochs:bool=False, cbs=None, **kw)->Learner:
     "A `Learner` for the Encoder on `dls` (from `design_dls(..., 'encoder')`); checkpoints and history go to `path`."
     config = config or encoder_config(dls, width, depth)
     cb = [NonFiniteGuard()] + ([GradientClip(clip)] if clip else [])
-    if path: cb += [CheckpointCallback(path, 'encoder'), TrainingLog(path, 'encoder_history.csv'), ReduceLROnPlateauResumable(patience=patience, factor=5)]
+    if path: cb += [CheckpointCallback(path, 'encoder', keep_epochs=keep_epochs), TrainingLog(path, 'encoder_history.csv')]
     learn = Learner(dls, build_encoder(config), loss_func=CompositeLoss(config['n_colours'], alphas), opt_func=Adam, lr=lr,
                     metrics=encoder_metrics(), cbs=cb+list(cbs or []), **kw)
     learn.model_config, learn.vocab = config, dls.vocab
@@ -168,38 +170,66 @@ def plot_per_image_iou(dec, targs, ax=None):
         v = v[~v.isnan()]; ax.hist(v.numpy(), bins=20, range=(0, 1), alpha=0.6, label=f'{k} (median {float(v.median()):.2f}, n={len(v)})')
     ax.set_xlabel('IoU per design'); ax.legend(); return ax
 
+# %% ../nbs/01_encoder.ipynb #d4e4923f
+ENCODER_RECIPES = dict(
+    best=dict(width=16, depth=4, epochs=22, batch_size=8, lr=2e-3, lr_schedule='one_cycle', alphas=[1.0, 0.5, 1.0]),
+    plan=dict(width=32, depth=4, epochs=5, batch_size=32, lr=1e-4, lr_schedule='plateau', alphas=[1.0, 0.5, 1.0]))
+
+def _encoder_make(data, r, size, dev, workers, out, keep_epochs):
+    def make(config):
+        sz = size or (config or {}).get('size')
+        dls = design_dls(data, 'encoder', size=sz, bs=r['batch_size'], device=dev, num_workers=workers)
+        c = config or dict(encoder_config(dls, r['width'], r['depth']), recipe=r)
+        return encoder_learner(dls, config=c, alphas=r['alphas'], lr=r['lr'], path=out, keep_epochs=keep_epochs)
+    return make
+
+def train_encoder(data, # dataset folder (from `dd_data`)
+                  out='checkpoints', # folder for checkpoints, history and loss curves
+                  recipe:str|dict='best', # 'best', 'plan' (ENCODER_RECIPES) or a recipe dict
+                  size:int|None=None, device=None, resume=None, workers:int=0, keep_epochs:bool=False, quiet:bool=False,
+                  **overrides)->tuple: # recipe settings: width, epochs, batch_size, lr, schedule, …
+    "Train the Encoder on `data` by `recipe`; `(learner with the best epoch's weights, test-split metrics)`."
+    r = get_recipe(ENCODER_RECIPES, load_checkpoint(resume)['config'].get('recipe', recipe) if resume else recipe, **overrides)
+    make = _encoder_make(data, r, size, default_device(device), workers, out, keep_epochs)
+    return train_model(make, lambda l: split_dl(l.dls, 'test'), 'encoder', r['epochs'], r['lr'], r['lr_schedule'], out, resume, quiet)
+
+def validate_encoder(checkpoint, data, size:int|None=None, device=None, batch_size:int=32, workers:int=0)->dict:
+    "Test-split metrics of the Encoder of `checkpoint` on `data`."
+    make = _encoder_make(data, dict(ENCODER_RECIPES['best'], batch_size=batch_size), size, default_device(device), workers, None, False)
+    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
+
 # %% ../nbs/01_encoder.ipynb #549334fc
 @call_parse
 def dd_train_encoder(data:Param("dataset folder (from dd_data)", str)='data',
                      size:Param("image size (multiple of 16); default: the dataset's, or the checkpoint's", int)=None,
-                     epochs:Param("total epochs", int)=5,
-                     batch_size:Param("batch size", int)=32,
-                     lr:Param("learning rate (Adam)", float)=1e-4,
-                     width:Param("U-Net width of the first block", int)=32,
+                     recipe:Param("training recipe: best (measured best) or plan (the plan's Module 5 as written)", str)='best',
+                     epochs:Param(f"total epochs ({recipe_help(ENCODER_RECIPES, 'epochs')})", int)=None,
+                     batch_size:Param(f"batch size ({recipe_help(ENCODER_RECIPES, 'batch_size')})", int)=None,
+                     lr:Param(f"learning rate, Adam ({recipe_help(ENCODER_RECIPES, 'lr')})", float)=None,
+                     lr_schedule:Param(f"one_cycle, constant or plateau ({recipe_help(ENCODER_RECIPES, 'lr_schedule')})", str)=None,
+                     width:Param(f"U-Net width of the first block ({recipe_help(ENCODER_RECIPES, 'width')})", int)=None,
                      device:Param("cuda, mps, cpu (default: best available)", str)=None,
-                     resume:Param("checkpoint to continue from", str)=None,
+                     resume:Param("checkpoint to continue from (encoder_last.pth)", str)=None,
                      validate:Param("only evaluate --checkpoint on the test split", store_true)=False,
                      checkpoint:Param("checkpoint to evaluate with --validate", str)=None,
                      out:Param("folder for checkpoints and history", str)='checkpoints',
+                     keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
                      workers:Param("DataLoader worker processes", int)=0):
-    "Train the Encoder (U-Net: P_Image → F_Tensor), or evaluate a checkpoint."
-    dev = default_device(device)
-    def make(config):
-        sz = size or (config or {}).get('size')
-        dls = design_dls(data, 'encoder', size=sz, bs=batch_size, device=dev, num_workers=workers)
-        return encoder_learner(dls, config=config, width=width, lr=lr, path=out)
-    try: res = train_or_validate(make, lambda l: split_dl(l.dls, 'test'), 'encoder', epochs=epochs, lr=lr, out=out,
-                                 resume=resume, validate=validate, checkpoint=checkpoint)
+    "Train the Encoder (U-Net: P_Image → F_Tensor) by a recipe, or evaluate a checkpoint."
+    try:
+        if validate:
+            res = validate_encoder(checkpoint, data, size, device, batch_size or 32, workers)
+            print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
+        else:
+            learn, res = train_encoder(data, out, recipe, size, device, resume, workers, keep_epochs,
+                                       epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width)
+            print(training_summary(learn, res, out, 'encoder'))
     except (FileNotFoundError, ValueError, KeyError, FloatingPointError) as e: raise SystemExit(f"dd_train_encoder: {e}")
-    return None if is_cli(dd_train_encoder) else res  # a console script exits with what it returns
 
 # %% ../nbs/01_encoder.ipynb #97672955
 def load_encoder(checkpoint, device=None):
-    "The Encoder of `checkpoint` in eval mode, with its checkpoint dict."
-    ck = load_checkpoint(checkpoint, map_location='cpu')
-    if ck['config'].get('arch')!='unet': raise ValueError(f"checkpoint {checkpoint}: not an encoder checkpoint (config {ck['config']})")
-    m = build_encoder(ck['config']); m.load_state_dict(ck['model_state_dict'])
-    return m.to(default_device(device)).eval(), ck
+    "The Encoder of `checkpoint` in eval mode, with its checkpoint dict (`load_model` for encoders)."
+    return load_model(checkpoint, device, kind='encoder')
 
 def letterbox(img:np.ndarray, size:int)->tuple:
     "Scale `img` [H,W,3] to fit `size`² and pad with the letterbox grey; returns the square and the `(x0, y0, w, h)` it occupies."
@@ -211,15 +241,26 @@ def letterbox(img:np.ndarray, size:int)->tuple:
     return out, (x0, y0, nw, nh)
 
 # %% ../nbs/01_encoder.ipynb #a45a6ceb
+def image_ftensors(model, x:torch.Tensor, # images `[B,3,H,W]` in [0,1], square
+                   size:int|None=None, # F_Tensor size wanted (default: the images')
+                   soft:bool=False)->torch.Tensor: # probabilities `[B, 2+n_colours+1, …]` instead of the decoded F_Tensor
+    "F_Tensors `[B,4,size,size]` the Encoder `model` reads from images `x`, resized to its training size and back."
+    x = x.as_subclass(torch.Tensor).float() if isinstance(x, torch.Tensor) else torch.as_tensor(x).float()
+    esz, n = model.config.get('size') if hasattr(model, 'config') else None, x.shape[-1]
+    if esz and n != esz: x = F.interpolate(x, size=(esz, esz), mode='bilinear', align_corners=False, antialias=True)
+    lf = CompositeLoss(model.n_out-3)
+    p = lf.activation(model(x.to(next(model.parameters()).device)).float())
+    out = p if soft else lf.decodes(p).as_subclass(torch.Tensor).float()
+    size = size or n
+    if out.shape[-1] != size: out = F.interpolate(out, size=(size, size), mode='bilinear' if soft else 'nearest-exact', **(dict(align_corners=False) if soft else {}))
+    return out
+
 @torch.no_grad()
-def decompose(model, img:np.ndarray, n_colours:int=len(COLOUR_ROLES), size:int|None=None)->np.ndarray:
-    "F_Tensor (float32 [4,H,W], the image's own size) of design image `img` (uint8 [H,W,3], any size)."
-    size = size or 256
+def decompose(model, img:np.ndarray, size:int|None=None)->np.ndarray:
+    "F_Tensor (float32 [4,H,W], the image's own size) of design image `img` (uint8 [H,W,3], any size), letterboxed to `size`² (default: the model's)."
+    size = size or getattr(model, 'config', {}).get('size') or 256
     sq, (x0, y0, w, h) = letterbox(img, size)
-    dev = next(model.parameters()).device
-    x = torch.from_numpy(sq).permute(2, 0, 1)[None].float().div(255).to(dev)
-    lf = CompositeLoss(n_colours)
-    f = lf.decodes(lf.activation(model(x)))[:, :, y0:y0+h, x0:x0+w].float().cpu()
+    f = image_ftensors(model, torch.from_numpy(sq).permute(2, 0, 1)[None].float().div(255))[:, :, y0:y0+h, x0:x0+w].cpu()
     H, W = img.shape[:2]
     masks = F.interpolate(f[:, :3], size=(H, W), mode='nearest-exact')
     hier = F.interpolate(f[:, 3:], size=(H, W), mode='bilinear', align_corners=False)

@@ -99,7 +99,7 @@ class DesignDecomposer:
             try: img = np.asarray(Image.open(io.BytesIO(bytes(img))).convert('RGB'))
             except Exception as e: raise ValueError(f"the uploaded file can't be read as an image ({type(e).__name__})") from e
         elif isinstance(img, (str, Path)): img = read_image(img)
-        f = decompose(self.enc, img, self.eck['config']['n_colours'], self.eck['config'].get('size'))
+        f = decompose(self.enc, img)
         return img, f, score_ftensor(self.ab, f, self.ack['vocab'], self.ack['config'].get('size'))
     def figure(self, img):
         "The image, its F_Tensor channels, and its intent and scores as the title."

@@ -4,47 +4,42 @@
 
 # %% ../nbs/05_pipeline.ipynb #8c533e11
 from __future__ import annotations
-import base64, copy, html, json, os, platform, time
-from contextlib import redirect_stdout, nullcontext
+import base64, copy, html, json, os, time
 from pathlib import Path
-import numpy as np, torch
+import numpy as np
 from PIL import Image
 from fastcore.script import call_parse, Param, store_true, is_cli
-from .core import default_device, save_json, load_checkpoint
-from .data import (generate_dataset, SyntheticDesignDataset, split_of, show_design, dd_data, tensor_to_vmeta,
-                                default_vocab)
-from .encoder import dd_train_encoder, load_encoder, decompose
-from .abstractor import dd_train_abstractor, load_abstractor, score_ftensor, scores_text, abstractor_criteria, agg_backend
-from .decoder import (dd_train_decoder, load_decoder, sample_designs, design_grid, save_png, make_conds,
-                                   load_encoder_abstractor, evaluate_decoder, decoder_criteria, _label_grid)
+from .core import default_device, save_json, atomic_write, get_recipe, machine_info, machine_text
+from .data import generate_dataset, SyntheticDesignDataset, split_of, show_design, tensor_to_vmeta
+from .encoder import train_encoder, load_encoder, decompose, ENCODER_RECIPES
+from .abstractor import train_abstractor, load_abstractor, score_ftensor, scores_text, agg_backend, ABSTRACTOR_RECIPES
+from .decoder import train_decoder, load_decoder, sample_designs, design_grid, save_png, make_conds, _label_grid, DECODER_RECIPES
+from .evaluate import (check_criteria, evaluate_abstractor, load_encoder_abstractor, evaluate_decoder, decoder_criteria,
+                                    criteria_text)
 
 # %% auto #0
-__all__ = ['PRESETS', 'STAGES', 'ENCODER_CRITERIA', 'CSS', 'pipeline_config', 'fingerprint', 'PipelineState', 'stage_data',
+__all__ = ['PRESETS', 'RECIPES', 'STAGES', 'CSS', 'pipeline_config', 'fingerprint', 'PipelineState', 'stage_data',
            'stage_encoder', 'stage_abstractor', 'stage_decoder', 'stage_samples', 'stage_decompose',
-           'real_designs_figure', 'default_docs_url', 'write_report', 'stage_report', 'StageError', 'run_pipeline',
-           'dd_pipeline']
+           'real_designs_figure', 'default_docs_url', 'report_criteria', 'write_report', 'stage_report', 'StageError',
+           'run_pipeline', 'dd_pipeline']
 
 # %% ../nbs/05_pipeline.ipynb #66c7ed2c
 PRESETS = dict(
-    tiny=dict(size=32, n=120, encoder=dict(width=8, epochs=1, batch_size=16, lr=2e-3),
-              abstractor=dict(width=8, epochs=1, batch_size=16, lr=1e-3, coord=True),
-              decoder=dict(width=8, epochs=1, batch_size=16, lr=1e-3),
-              samples=dict(steps=4, guidance=3.), evaluate=dict(n=16, n_ref=32, steps=4)),
-    demo=dict(size=64, n=3000, encoder=dict(width=16, epochs=8, batch_size=16, lr=2e-3),
-              abstractor=dict(width=64, epochs=8, batch_size=32, lr=1e-3, coord=True),
-              decoder=dict(width=32, epochs=8, batch_size=16, lr=1e-3),
+    tiny=dict(size=32, n=120, encoder=dict(width=8, epochs=1, batch_size=16), abstractor=dict(width=8, epochs=1, batch_size=16, box_epochs=1, box_batch_size=32),
+              decoder=dict(width=8, epochs=1, sample_every=1), samples=dict(steps=4, guidance=3.), evaluate=dict(n=16, n_ref=32, steps=4)),
+    demo=dict(size=64, n=3000, encoder=dict(epochs=8), abstractor=dict(epochs=6, box_epochs=3), decoder=dict(epochs=12, sample_every=3),
               samples=dict(steps=50, guidance=3.), evaluate=dict(n=120, n_ref=600, steps=50)),
-    full=dict(size=256, n=10000, encoder=dict(width=32, epochs=10, batch_size=32, lr=1e-4),
-              abstractor=dict(width=64, epochs=15, batch_size=64, lr=1e-4, coord=True),
-              decoder=dict(width=64, epochs=40, batch_size=16, lr=2e-4),
+    full=dict(size=256, n=10000, encoder=dict(), abstractor=dict(), decoder=dict(epochs=36),
               samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)))
-
+RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=DECODER_RECIPES)
 STAGES = ('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report')
 
-def pipeline_config(preset:str='demo', size:int|None=None, n:int|None=None, seed:int=0)->dict:
-    "The settings of every stage for `preset` ('tiny', 'demo', 'full'), with `size` and `n` overriding the preset's."
+def pipeline_config(preset:str='demo', size:int|None=None, n:int|None=None, seed:int=0,
+                    recipe:str='best')->dict: # the models' recipe: 'best' or 'plan'
+    "The settings of every stage for `preset` ('tiny', 'demo', 'full'): each model's full recipe, with `size` and `n` overriding the preset's."
     if preset not in PRESETS: raise ValueError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
-    c = copy.deepcopy(PRESETS[preset]); c.update(preset=preset, seed=seed)
+    c = copy.deepcopy(PRESETS[preset]); c.update(preset=preset, seed=seed, recipe=recipe)
+    for m, rs in RECIPES.items(): c[m] = get_recipe(rs, recipe, **c[m])
     if size is not None: c['size'] = size
     if n is not None: c['n'] = n
     if c['size'] % 16 or c['size'] < 32: raise ValueError(f"--size {c['size']}: use a multiple of 16, at least 32")
@@ -70,10 +65,10 @@ class PipelineState:
         r = self.d['stages'].get(name)
         return bool(r) and r['params']==json.loads(json.dumps(params)) and r['inputs']=={str(p): fingerprint(p) for p in inputs} \
                and all(fingerprint(self.out/o)==fp for o, fp in r['outputs'].items())
-    def record(self, name:str, params:dict, inputs:list, outputs:list, seconds:float, summary:dict):
-        "Mark stage `name` finished."
+    def record(self, name:str, params:dict, inputs:list, outputs:list, seconds:float, summary:dict, gflops:float|None=None):
+        "Mark stage `name` finished (in `seconds`, on a machine of `gflops` fp32 matmul GFLOP/s)."
         self.d['stages'][name] = dict(params=params, inputs={str(p): fingerprint(p) for p in inputs}, outputs={str(o): fingerprint(self.out/o) for o in outputs},
-                                      seconds=round(seconds, 1), summary=summary, finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+                                      seconds=round(seconds, 1), gflops=gflops, summary=summary, finished=time.strftime('%Y-%m-%d %H:%M:%S'))
         save_json(self.fn, self.d, indent=1)
     def forget(self, name:str):
         "Drop stage `name`'s record (it is being redone)."
@@ -81,56 +76,32 @@ class PipelineState:
     def summary(self, name:str)->dict: return self.d['stages'].get(name, {}).get('summary', {})
 
 # %% ../nbs/05_pipeline.ipynb #817047cd
-def _quiet(verbose:bool): return nullcontext() if verbose else redirect_stdout(open(os.devnull, 'w'))
-
 def stage_data(out:Path, c:dict, dev, verbose=False):
     "Generate the dataset."
-    with _quiet(verbose): generate_dataset(out/'data', n=c['n'], size=c['size'], seed=c['seed'], n_workers=os.cpu_count(), progress=False)
+    generate_dataset(out/'data', n=c['n'], size=c['size'], seed=c['seed'], n_workers=os.cpu_count(), progress=verbose)
     info = json.loads((out/'data'/'dataset.json').read_text())
     return ['data/dataset.json'], dict(n=info['n'], size=c['size'], splits=info['counts'])
 
-def _train(fn, verbose, **kw):
-    "Run a training command's function quietly (its own output when `verbose`), turning its exit into an error."
-    with _quiet(verbose):
-        try: return fn.__wrapped__(**kw)
-        except SystemExit as e: raise RuntimeError(str(e)) from None
-
-ENCODER_CRITERIA = dict(iou_text=('>', 0.90), iou_image=('>', 0.85), colour_acc=('>', 0.80), hier_mse=('<', 0.05))  # the plan's; bench/encoder.py uses these too
+def _r4(d): return {k: round(v, 4) for k, v in d.items()}
 
 def stage_encoder(out:Path, c:dict, dev, verbose=False):
-    "Train the Encoder; its test metrics."
-    e = c['encoder']
-    res = _train(dd_train_encoder, verbose, data=str(out/'data'), out=str(out/'encoder'), device=str(dev), **e)
+    "Train the Encoder; its test metrics and criteria."
+    learn, res = train_encoder(out/'data', out/'encoder', c['encoder'], device=dev, quiet=not verbose)
     return (['encoder/encoder_best.pth', 'encoder/encoder_history_loss.png'],
-            dict(test={k: round(v, 4) for k, v in res.items()},
-                 criteria=[dict(name=k, value=round(res[k], 4), threshold=f'{op} {v}', passed=bool(res[k] > v if op=='>' else res[k] < v))
-                           for k, (op, v) in ENCODER_CRITERIA.items()]))
-
-def _abs_criteria(res, vocab):
-    out = []
-    for name, ok in abstractor_criteria(res, vocab).items():
-        key, op, thr = name.split(' ', 2)
-        thr = f"≤ {0.5*res[key+'_base']:.3f} (½ base)" if thr == 'base/2' else f'{op} {thr}'
-        out.append(dict(name=key if 'base' not in name else f'{key} vs base', value=round(res[key], 4), threshold=thr, passed=ok))
-    return out
+            dict(test=_r4(res), criteria=check_criteria('encoder', res), train_seconds=round(learn.train_seconds, 1)))
 
 def stage_abstractor(out:Path, c:dict, dev, verbose=False):
-    "Train the Abstractor on true F_Tensors; its test metrics on true and on Encoder-predicted F_Tensors."
-    a = dict(c['abstractor']); coord = a.pop('coord', False)
-    res = _train(dd_train_abstractor, verbose, data=str(out/'data'), out=str(out/'abstractor'), device=str(dev),
-                 encoder=str(out/'encoder'/'encoder_best.pth'), coord=coord, **a)
-    vocab = json.loads((out/'data'/'dataset.json').read_text())['vocab']
-    r4 = lambda d: {k: round(v, 4) for k, v in d.items()}
+    "Train the Abstractor (its box branch also on the Encoder's F_Tensors); its test metrics and criteria on true and on Encoder-predicted F_Tensors."
+    enc = out/'encoder'/'encoder_best.pth'
+    train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
+    res = evaluate_abstractor(out/'abstractor'/'abstractor_best.pth', out/'data', enc, dev)
     return (['abstractor/abstractor_best.pth', 'abstractor/abstractor_history_loss.png'],
-            dict(test=r4(res['true']), end_to_end=r4(res['end_to_end']),
-                 criteria=_abs_criteria(res['true'], vocab), criteria_end_to_end=_abs_criteria(res['end_to_end'], vocab)))
+            dict(test=_r4(res['true']), end_to_end=_r4(res['end_to_end']), criteria=res['criteria']['true'], criteria_end_to_end=res['criteria']['end_to_end']))
 
 def stage_decoder(out:Path, c:dict, dev, verbose=False):
     "Train the Decoder; its held-out diffusion loss (EMA weights)."
-    d = c['decoder']
-    res = _train(dd_train_decoder, verbose, data=str(out/'data'), out=str(out/'decoder'), device=str(dev),
-                 sample_every=max(1, d['epochs']//4), **d)
-    return ['decoder/decoder_best.pth', 'decoder/decoder_history_loss.png'], dict(test={k: round(v, 5) for k, v in res.items()})
+    learn, res = train_decoder(out/'data', out/'decoder', c['decoder'], device=dev, quiet=not verbose)
+    return ['decoder/decoder_best.pth', 'decoder/decoder_history_loss.png'], dict(test={k: round(v, 5) for k, v in res.items()}, train_seconds=round(learn.train_seconds, 1))
 
 # %% ../nbs/05_pipeline.ipynb #2448c9c5
 def stage_samples(out:Path, c:dict, dev, verbose=False):
@@ -165,7 +136,7 @@ def stage_decompose(out:Path, c:dict, dev, verbose=False, n_show:int=6):
         import matplotlib.pyplot as plt
         for i, m in enumerate(meta):
             img = np.asarray(Image.open(out/'samples'/m['file']).convert('RGB'))
-            f = decompose(enc, img, eck['config']['n_colours'], eck['config'].get('size'))
+            f = decompose(enc, img)
             s = score_ftensor(ab, f, ack['vocab'], ack['config'].get('size'))
             rows.append(dict(file=m['file'], asked=dict(goal=m['goal'], format=m['format'], tone=m['tone']), read=s))
             if i % max(1, len(meta)//n_show) == 0 and len(shown) < n_show:
@@ -175,18 +146,13 @@ def stage_decompose(out:Path, c:dict, dev, verbose=False, n_show:int=6):
     fmt = float(np.mean([r['read']['format']['name']==r['asked']['format'] for r in rows]))
     save_json(d/'scores.json', rows, indent=1)
     ev = c['evaluate']
-    with _quiet(verbose):
-        model, _ = load_decoder(out/'decoder'/'decoder_best.pth', dev)
-        ea = load_encoder_abstractor(out/'encoder'/'encoder_best.pth', out/'abstractor'/'abstractor_best.pth', dev)
-        res = evaluate_decoder(model, out/'data', {'Encoder→Abstractor FC-512': (ea.features, ea.classify)}, n=ev['n'], n_ref=ev['n_ref'],
-                               steps=ev['steps'], guidance=c['samples']['guidance'], seed=c['seed'], quick=True)
+    model, _ = load_decoder(out/'decoder'/'decoder_best.pth', dev)
+    ea = load_encoder_abstractor(out/'encoder'/'encoder_best.pth', out/'abstractor'/'abstractor_best.pth', dev)
+    res = evaluate_decoder(model, out/'data', {'Encoder→Abstractor FC-512': (ea.features, ea.classify)}, n=ev['n'], n_ref=ev['n_ref'],
+                           steps=ev['steps'], guidance=c['samples']['guidance'], seed=c['seed'], quick=True, log=print if verbose else (lambda *a: None))
     save_json(d/'decoder_eval.json', res, indent=1)
     r = res['nets'][res['primary']]; fd, cf = r['design_fid'], r['conditioning']
-    crit = [dict(name=k, value=v, threshold=t, passed=p) for k, v, t, p in (
-        ('design FID', round(fd['generated'], 2), '< 50', fd['generated'] < 50),
-        ('design FID position (floor → blurred)', round(fd['position'], 3), '< 1/3', fd['position'] < 1/3),
-        ('format recovered', round(cf['format'], 3), '≥ 0.90', cf['format'] >= 0.9),
-        ('goal recovered', round(cf['goal'], 3), '≥ 0.60', cf['goal'] >= 0.6))]
+    crit = decoder_criteria(res)
     return (['decompose/scores.json', 'decompose/decoder_eval.json'] + [f'decompose/{o}' for o in shown],
             dict(grid_goal_recovered=round(goal, 3), grid_format_recovered=round(fmt, 3), n=len(rows), shown=shown,
                  design_fid={k: round(v, 3) for k, v in fd.items()}, conditioning={k: (round(v, 3) if isinstance(v, float) else v) for k, v in cf.items()
@@ -235,30 +201,48 @@ table{border-collapse:collapse;margin:.6em 0} th,td{border:1px solid #ddd;paddin
 th{background:#f4f4f4} .pass{color:#17803d;font-weight:600} .fail{color:#b3261e;font-weight:600} .missing{color:#b3261e}
 .grid{display:flex;flex-wrap:wrap;gap:1em} .grid img{max-width:520px} code{background:#f4f4f4;padding:0 .25em}"""
 
-def write_report(out, docs_url:str|None=None, fn=None)->Path:
-    "Write `fn` (default `{out}/report.html`) from `{out}/pipeline.json` and the stages' pictures."
-    out = Path(out); st = PipelineState(out); S = st.d['stages']; cfg = st.d.get('config', {})
-    docs_url = docs_url or default_docs_url()
-    real_designs_figure(out/'data', out/'real_designs.png')
-    parts = [f"<h1>design_decomp report</h1><p class='sub'>preset <code>{cfg.get('preset')}</code> · {cfg.get('size')}² · "
-             f"{cfg.get('n')} designs · {html.escape(st.d.get('device', ''))} · {st.d.get('machine', '')} · written {time.strftime('%Y-%m-%d %H:%M')} · "
-             f"<a href='{html.escape(docs_url)}'>documentation</a> (the Pipeline page explains every section)</p>"]
-    total = sum(r['seconds'] for r in S.values())
-    parts.append('<h2>Stages</h2>' + _table([[k, f"{S[k]['seconds']:.0f} s" if k in S else '—', S.get(k, {}).get('finished', 'not run'),
-                                            '<br>'.join(f'<code>{html.escape(o)}</code>' for o in list(S.get(k, {}).get('outputs', {}))[:3])
-                                            + (' …' if len(S.get(k, {}).get('outputs', [])) > 3 else '')] for k in STAGES if k != 'report'],
-                                          ['stage', 'time', 'finished', 'outputs'])
-                 + f"<p>total of the recorded stages: {total/60:.1f} min. Command: <code>{html.escape(st.d.get('command', ''))}</code></p>")
+def report_criteria(st:PipelineState)->list:
+    "Every criterion the stages of `st` measured: model, where, name, value, threshold, passed."
     rows = []
     for model, key, where in (('Encoder', 'encoder', 'test split'), ('Abstractor', 'abstractor', 'test split, true F_Tensors'),
                               ('Abstractor', 'abstractor', 'test split, end to end (Encoder-predicted F_Tensors)'),
                               ('Decoder', 'decompose', 'generated designs read by Encoder→Abstractor')):
         crit = st.summary(key).get('criteria_end_to_end' if 'end to end' in where else 'criteria', [])
-        rows += [[model, where, html.escape(c['name']), c['value'], html.escape(c['threshold']), _mark(c['passed'])] for c in crit]
+        rows += [dict(model=model, measured_on=where, **c) for c in crit]
+    return rows
+
+def _gf(r): return f"{r['gflops']:.0f}" if r.get('gflops') else '—'
+
+def write_report(out, docs_url:str|None=None, fn=None)->Path:
+    "Write `fn` (default `{out}/report.html`) and `{out}/report.json` (every criterion: value, threshold, pass) from `{out}/pipeline.json` and the stages' pictures."
+    out = Path(out); st = PipelineState(out); S = st.d['stages']; cfg = st.d.get('config', {}); m = st.d.get('machine', {})
+    docs_url = docs_url or default_docs_url()
+    real_designs_figure(out/'data', out/'real_designs.png')
+    mtxt = html.escape(machine_text(m)) if isinstance(m, dict) and m else html.escape(str(m))
+    parts = [f"<h1>design_decomp report</h1><p class='sub'>preset <code>{html.escape(str(cfg.get('preset')))}</code> · recipes "
+             f"<code>{html.escape(str(cfg.get('recipe', 'best')))}</code> · {cfg.get('size')}² · {cfg.get('n')} designs · {mtxt} · "
+             f"written {time.strftime('%Y-%m-%d %H:%M')} · <a href='{html.escape(docs_url)}'>documentation</a> (the Pipeline page explains every section)</p>"]
+    total = sum(r['seconds'] for r in S.values())
+    parts.append('<h2>Stages</h2>' + _table([[k, f"{S[k]['seconds']:.0f} s" if k in S else '—', _gf(S.get(k, {})), html.escape(S.get(k, {}).get('finished', 'not run')),
+                                            '<br>'.join(f'<code>{html.escape(o)}</code>' for o in list(S.get(k, {}).get('outputs', {}))[:3])
+                                            + (' …' if len(S.get(k, {}).get('outputs', [])) > 3 else '')] for k in STAGES if k != 'report'],
+                                          ['stage', 'time', 'GFLOP/s (fp32 matmul) of the machine it ran on', 'finished', 'outputs'])
+                 + f"<p>total of the recorded stages: {total/60:.1f} min. Command: <code>{html.escape(st.d.get('command', ''))}</code></p>")
+    crit = report_criteria(st)
+    rows = [[c['model'], html.escape(c['measured_on']), html.escape(c['name']), c['value'], html.escape(c['threshold']), _mark(c['passed'])] for c in crit]
+    reach = cfg.get('out_of_reach') or {}
     parts.append('<h2>Criteria</h2><p>The plan\'s thresholds (and the issues\' for the Decoder), measured on held-out designs '
-                 'of this run. A small run misses most of them: the trained sizes behind the plan\'s numbers are in the '
-                 'benchmarks (<code>bench/*.json</code>, shown in the README).</p>'
-                 + _table(rows, ['model', 'measured on', 'criterion', 'value', 'threshold', 'result']))
+                 f'of this run: {sum(c["passed"] for c in crit)} of {len(crit)} pass. How each model\'s criteria grow with training time '
+                 'is measured by <code>bench/curve.py</code> (<code>bench/curve.json</code>, in the README); the longer runs behind the '
+                 'plan\'s numbers are the other benchmarks (<code>bench/*.json</code>).</p>'
+                 + _table(rows, ['model', 'measured on', 'criterion', 'value', 'threshold', 'result'])
+                 + (('<p><b>Out of reach in this preset\'s time</b>, by the measured curve:</p><ul>'
+                     + ''.join(f'<li><code>{html.escape(k)}</code>: {html.escape(v)}</li>' for k, v in reach.items()) + '</ul>') if reach else ''))
+    save_json(out/'report.json', dict(preset=cfg.get('preset'), recipe=cfg.get('recipe', 'best'), size=cfg.get('size'), n=cfg.get('n'), machine=m,
+                                      command=st.d.get('command', ''), total_seconds=round(total, 1),
+                                      stages={k: dict(seconds=r['seconds'], gflops=r.get('gflops'), finished=r.get('finished')) for k, r in S.items()},
+                                      criteria=crit, passed=sum(c['passed'] for c in crit), failed=sum(not c['passed'] for c in crit),
+                                      out_of_reach=reach), indent=1)
     dc = st.summary('decompose')
     if dc: parts.append(f"<p>Design FID of {dc['eval_n']} generated designs against {dc['eval_n_ref']} training designs: "
                         f"{dc['design_fid']['generated']:.1f}; floor (real test designs) {dc['design_fid']['floor_real_test']:.1f}, "
@@ -278,13 +262,12 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
                  + ''.join(_img(out/'decompose'/f, f) for f in dc.get('shown', [])) + '</div>')
     fn = Path(fn or out/'report.html')
     doc = f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>design_decomp report</title><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
-    from design_decomp.core import atomic_write
     atomic_write(fn, lambda f: f.write(doc.encode()))
     return fn
 
 def stage_report(out:Path, c:dict, dev, verbose=False, docs_url=None):
     fn = write_report(out, docs_url)
-    return ['report.html', 'real_designs.png'], dict(bytes=fn.stat().st_size)
+    return ['report.html', 'report.json', 'real_designs.png'], dict(bytes=fn.stat().st_size)
 
 # %% ../nbs/05_pipeline.ipynb #a2d17724
 _STAGE_FNS = dict(data=stage_data, encoder=stage_encoder, abstractor=stage_abstractor, decoder=stage_decoder,
@@ -306,8 +289,8 @@ def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=Non
     out, c = Path(out), config or pipeline_config()
     out.mkdir(parents=True, exist_ok=True)
     dev, st, t0 = default_device(device), PipelineState(out), time.time()
-    st.d.update(config=c, device=str(dev), command=command, machine=(torch.cuda.get_device_name() if dev.type=='cuda'
-                else f'{platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads'))
+    st.d.update(config=c, device=str(dev), command=command, machine=machine_info(dev))
+    log(f"{machine_text(st.d['machine'])}; preset {c['preset']}, recipes {c.get('recipe', 'best')}, {c['size']}², {c['n']} designs")
     for i, name in enumerate(STAGES, 1):
         params, inputs = _PARAMS[name](c), [out/p for p in _INPUTS[name]]
         tag = f"[{i}/{len(STAGES)} {name}]"
@@ -320,7 +303,7 @@ def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=Non
         except Exception as e:
             raise StageError(f"stage {name} failed after {time.time()-t:.0f}s: {type(e).__name__}: {e}. "
                              f"The outputs of the stages before it are kept in {out}/; run again to resume from {name}") from e
-        st.record(name, params, inputs, outputs, time.time()-t, summary)
+        st.record(name, params, inputs, outputs, time.time()-t, summary, gflops=st.d['machine'].get('gflops_fp32_2048'))
         hl = _headline(name, summary)
         log(f"{tag} {time.time()-t:.0f}s (total {time.time()-t0:.0f}s) → {out/outputs[0]}" + (f" +{len(outputs)-1} more" if len(outputs) > 1 else '')
             + (f" · {hl}" if hl else ''))
@@ -342,17 +325,18 @@ def _headline(name, s):
 def dd_pipeline(out:Param("output folder (stages already done there are skipped)", str)='demo',
                 size:Param("image size (default: the preset's: 64, or 256 with --full)", int)=None,
                 n:Param("number of designs (default: the preset's)", int)=None,
-                full:Param("the plan's configuration (10,000 designs, full epochs), for a GPU", store_true)=False,
+                full:Param("the full-size preset (256², 10,000 designs, the best recipes' full epochs), for a GPU", store_true)=False,
+                recipe:Param("the models' recipes: best (measured best) or plan (the plan's settings as written)", str)='best',
                 tiny:Param("a seconds-long run at 32² (tests, docs)", store_true)=False,
                 force:Param("redo every stage", store_true)=False,
                 seed:Param("dataset and sampling seed", int)=0,
                 device:Param("cuda, mps, cpu (default: best available)", str)=None,
-                verbose:Param("show the training commands' own output", store_true)=False,
+                verbose:Param("show the training progress bars and per-epoch tables", store_true)=False,
                 docs_url:Param("where the report's documentation link points (default: from settings.ini)", str)=None):
     "The main job end to end: data → Encoder → Abstractor → Decoder → designs per intent → decomposition → `{out}/report.html`."
     import sys
     if full and tiny: raise SystemExit("dd_pipeline: --full and --tiny don't go together")
-    try: c = pipeline_config('full' if full else 'tiny' if tiny else 'demo', size, n, seed)
+    try: c = pipeline_config('full' if full else 'tiny' if tiny else 'demo', size, n, seed, recipe)
     except ValueError as e: raise SystemExit(f"dd_pipeline: {e}")
     try: res = run_pipeline(out, c, force=force, device=device, verbose=verbose, docs_url=docs_url,
                             command=' '.join(['dd_pipeline'] + sys.argv[1:]) if is_cli(dd_pipeline) else f'dd_pipeline(out={str(out)!r}, ...)')

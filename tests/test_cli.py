@@ -1,7 +1,7 @@
 "End-to-end tests of the console scripts, as a user runs them (tiny sizes, seconds)."
 import json, subprocess, sys, os
 from pathlib import Path
-import numpy as np
+import numpy as np, torch
 import pytest
 
 BIN = Path(sys.executable).parent
@@ -26,12 +26,16 @@ def test_dd_data_refuses_other_settings(data):
 def test_train_resume_validate_decompose(data, tmp_path):
     ck = tmp_path/'ck'
     run('dd_train_encoder', '--data', data, '--epochs', 1, '--batch_size', 16, '--lr', 3e-3, '--width', 4, '--out', ck)
-    r = run('dd_train_encoder', '--data', data, '--epochs', 2, '--batch_size', 16, '--lr', 3e-3, '--width', 4, '--out', ck,
-            '--resume', ck/'encoder_epoch_1.pth')
-    assert 'at epoch 2 of 2' in r.stdout and (ck/'encoder_epoch_2.pth').exists()
+    assert sorted(o.name for o in ck.glob('*.pth')) == ['encoder_best.pth', 'encoder_last.pth']   # last and best, not one per epoch
+    r = run('dd_train_encoder', '--data', data, '--epochs', 2, '--out', ck, '--resume', ck/'encoder_last.pth')
+    assert 'trained epochs 2–2' in r.stdout and torch.load(ck/'encoder_last.pth', weights_only=True)['epoch'] == 2
     r = run('dd_train_encoder', '--data', data, '--validate', '--checkpoint', ck/'encoder_best.pth')
     res = json.loads(r.stdout[r.stdout.index('{'):])
     assert {'iou_text', 'iou_image', 'colour_acc', 'hier_mse'} <= set(res)
+    r = run('dd_evaluate', 'encoder', '--checkpoint', ck/'encoder_best.pth', '--data', data, '--out', tmp_path/'ev.json')
+    assert 'criteria (test): iou_text' in r.stdout and json.loads((tmp_path/'ev.json').read_text())['criteria'][0]['name'] == 'iou_text'
+    r = run('dd_train_encoder', '--data', data, '--epochs', 0, '--out', ck, ok=False)
+    assert '--epochs 0' in r.stderr
     img = np.load(data/'images'/'000009.npy')
     from PIL import Image
     Image.fromarray(img).resize((80, 48)).save(tmp_path/'odd.jpg')
@@ -48,6 +52,8 @@ def test_pipeline_tiny(tmp_path):
     for i, stage in enumerate(('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report'), 1):
         assert f'[{i}/7 {stage}]' in r.stdout, r.stdout
     rep = (out/'report.html').read_text()
+    rj = json.loads((out/'report.json').read_text())
+    assert rj['passed'] + rj['failed'] == len(rj['criteria']) > 0 and rj['machine']['gflops_fp32_2048'] > 0
     assert rep.count('data:image/png;base64,') >= 8 and '<script' not in rep and 'src="http' not in rep
     assert len(list((out/'samples').glob('design_*.png'))) == 8*5
     r = run('dd_pipeline', '--out', out, '--tiny')
