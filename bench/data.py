@@ -19,7 +19,7 @@ def main():
     p.add_argument('--workers', type=int, default=2); p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args()
     from design_decomp.data import generate_dataset, sample_design, grammar_scores, render, make_design, _fn
-    from design_decomp.core import save_npy, save_json
+    from design_decomp.core import save_npy, save_json, machine_info, machine_text
     tmp = Path(tempfile.mkdtemp(prefix='dd_bench_data_'))
     try:
         t = time.perf_counter(); generate_dataset(tmp/'ds', n=a.n, size=a.size, seed=0, n_workers=a.workers, progress=False)
@@ -43,7 +43,7 @@ def main():
                seconds=round(wall, 2), designs_per_s=round(a.n/wall, 1), target_designs_per_s=400,
                designs_per_s_without_writing=round(a.n/wall_compute, 1),
                ms_per_design_one_process=per, dataset_MiB=round(size_mb, 1),
-               machine=f'{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}',
+               machine=machine_text(machine_info()) + f', Python {platform.python_version()}, numpy {np.__version__}',
                load_average_1min=round(os.getloadavg()[0], 2), date=time.strftime('%Y-%m-%d'))
     Path(a.out).write_text(json.dumps(res, indent=1)+'\n')
     print(json.dumps(res, indent=1))

@@ -1,9 +1,10 @@
 """Benchmark (not a test): sampling cost per image at 64² for DDPM-1000 vs DDIM-50 with the same model.
 
-The decoder of `04_decoder` doesn't exist yet, so the model is a small conv U-Net stand-in defined here
-(2 resolutions + a middle block, GroupNorm/SiLU residual blocks, sinusoidal time embedding, a mean-pooled
-embedding of V_Meta-like token ids as condition, no attention). It is untrained: sampling cost doesn't depend
-on the weights. Writes `bench/diffusion.json`.
+It measures the samplers of `03_diffusion` alone, on a small conv U-Net stand-in defined here (2 resolutions + a
+middle block, GroupNorm/SiLU residual blocks, sinusoidal time embedding, a mean-pooled embedding of V_Meta-like
+token ids as condition, no attention), so that the figure doesn't move when the Decoder's architecture does. It is
+untrained: sampling cost doesn't depend on the weights. The trained Decoder's own DDIM-50 vs DDPM-1000 comparison
+(time and FID) is in `bench/decoder.json`. Writes `bench/diffusion.json`.
 
     .venv/bin/python bench/diffusion.py            # the full run (DDPM-1000 is timed completely)
     .venv/bin/python bench/diffusion.py --quick    # a smoke run with fewer steps, to check the script
@@ -11,7 +12,7 @@ on the weights. Writes `bench/diffusion.json`.
 import argparse, json, os, platform, sys, time
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from design_decomp.core import save_json
+from design_decomp.core import save_json, machine_info, machine_text
 from design_decomp.diffusion import noise_schedule, ddpm_sample, ddim_sample, timestep_embedding
 
 class ResBlock(nn.Module):
@@ -84,7 +85,7 @@ def main():
     out = dict(
         what='sampling cost per image, DDPM vs DDIM, same model and batch (design_decomp.diffusion)',
         command=' '.join(['.venv/bin/python', 'bench/diffusion.py', *sys.argv[1:]]),
-        machine=f'2 CPU cores ({platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs visible), no GPU; shared with other jobs',
+        machine=machine_text(machine_info()),
         loadavg_1min_before_after=[round(load0[0], 2), round(os.getloadavg()[0], 2)],
         torch=torch.__version__, python=platform.python_version(), torch_threads=torch.get_num_threads(),
         model=dict(name='StandInUNet (bench/diffusion.py)', params=sum(p.numel() for p in model.parameters()),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #d53e9fea
 from __future__ import annotations
-import json, hashlib, colorsys, warnings, math, os, multiprocessing as mp
+import json, colorsys, warnings, os
 from functools import lru_cache
 from pathlib import Path
 import numpy as np, torch
@@ -584,8 +584,11 @@ def make_design(seed:int, idx:int, size:int=256)->tuple:
     return img, f, meta
 
 # %% ../nbs/00_data.ipynb #77cb0a78
+_VKEYS = dict(goal='v_Goal', format='v_Format', tone='v_Tone')  # `tensor_to_vmeta`'s keys → the dataset's
+
 def vmeta_to_tensor(v_meta:dict, vocab:dict, src:str='v_meta')->torch.Tensor:
-    "`tensor([goal, format, tone])` from a V_Meta dict (`v_Goal`, `v_Format` ids or names, `v_Tone` in [0,1])."
+    "`tensor([goal, format, tone])` from a V_Meta dict: `v_Goal`, `v_Format` (ids or names), `v_Tone` in [0,1] — or `tensor_to_vmeta`'s `goal`, `format`, `tone`."
+    v_meta = {_VKEYS.get(k, k): v for k, v in v_meta.items()}
     out = []
     for key, voc in (('v_Goal', 'goal'), ('v_Format', 'format')):
         if key not in v_meta: raise KeyError(f"{src}: missing key {key!r} in v_meta")
@@ -601,7 +604,7 @@ def vmeta_to_tensor(v_meta:dict, vocab:dict, src:str='v_meta')->torch.Tensor:
     return torch.tensor(out + [float(tone)], dtype=torch.float32)
 
 def tensor_to_vmeta(t:torch.Tensor, vocab:dict)->dict:
-    "V_Meta dict with names (`goal`, `format`, `tone`) from `tensor([goal, format, tone])`."
+    "V_Meta dict with names (`goal`, `format`, `tone`) from `tensor([goal, format, tone])`; `vmeta_to_tensor` reads it back."
     g, f, tone = t.tolist()
     return dict(goal=vocab['goal'][int(round(g))], format=vocab['format'][int(round(f))], tone=round(float(tone), 3))
 

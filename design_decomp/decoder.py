@@ -434,8 +434,7 @@ def dd_sample(checkpoint:Param("decoder checkpoint", str)='checkpoints/decoder_b
     save_png(out/'grid.png', design_grid(imgs, nrow=math.ceil(math.sqrt(n))))
     save_json(out/'samples.json', dict(checkpoint=str(checkpoint), sampler=sampler, steps=steps if sampler == 'ddim' else model.config.get('T'),
                                        guidance=guidance, seed=seed, designs=items), indent=1)
-    print(f"wrote {n} designs in {time.time()-t:.1f}s to {out}/ (design_000.png … design_{n-1:03d}.png, grid.png, samples.json)")
-    return out
+    print(f"wrote {n} designs in {time.time()-t:.1f}s to {out}/ (design_000.png … design_{n-1:03d}.png, grid.png, samples.json)")  # and returns nothing: a console script exits with what its function returns
 
 # %% ../nbs/04_decoder.ipynb #6038c22d
 def _label_grid(axs, imgs, rows, cols):

@@ -31,7 +31,8 @@ __all__ = ['ENCODER_CRITERIA', 'ABSTRACTOR_CRITERIA', 'DECODER_CRITERIA', 'CRITE
            'load_probe', 'train_probe', 'EncoderAbstractor', 'load_encoder_abstractor', 'frechet_distance',
            'standardizer', 'fid', 'extract_features', 'blur_designs', 'inception_net', 'inception_features',
            'inception_skip_reason', 'conditioning_fidelity', 'mean_pairwise_distance', 'diversity', 'time_samplers',
-           'evaluate_decoder', 'decoder_metrics', 'decoder_criteria', 'show_evaluation', 'dd_evaluate']
+           'evaluate_decoder', 'decoder_metrics', 'decoder_criteria', 'show_evaluation', 'dd_evaluate', 'curve_points',
+           'plot_quality_curve']
 
 # %% ../nbs/04a_evaluate.ipynb #56089ccf
 ENCODER_CRITERIA = [('iou_text', '>', 0.90), ('iou_image', '>', 0.85), ('colour_acc', '>', 0.80), ('hier_mse', '<', 0.05)]
@@ -428,3 +429,32 @@ def dd_evaluate(what:Param("what to evaluate: encoder, abstractor or decoder", s
     if what != 'decoder': print(json.dumps({k: v for k, v in res.items() if k != 'criteria'}, indent=1))
     for k, r in rows.items(): print(f"criteria ({k}): {criteria_text(r)}")
     if out: save_json(out, res, indent=1); print(f"wrote {out}")
+
+# %% ../nbs/04a_evaluate.ipynb #003fcf42
+_CURVE = dict(encoder=[('iou_text', 0.90), ('iou_image', 0.85), ('colour_acc', 0.80)],
+              abstractor=[('goal_acc', 0.85), ('format_acc', 0.85), ('contrast_mae', 0.10), ('whitespace_mae', 0.10), ('alignment_mae', 0.10), ('hierarchy_mae', 0.10)],
+              decoder=[('format_recovered', 0.90), ('goal_recovered', 0.60), ('design_fid_position', 1/3)])
+
+def curve_points(entry:dict, model:str)->list:
+    "`(seconds, {metric: value})` of each budget of `model` in a `bench/curve.json` entry (the Abstractor's end to end)."
+    if model == 'decoder':
+        return [(p['seconds'], dict(format_recovered=p['conditioning']['format'], goal_recovered=p['conditioning']['goal'],
+                                    design_fid_position=p['design_fid']['position'])) for p in entry['decoder']['points']]
+    return [(p['seconds'], p['test']['end_to_end'] if model == 'abstractor' else p['test']) for p in entry[model]]
+
+def plot_quality_curve(entry:dict, title:str=''):
+    "Each model's criteria metrics against training seconds, from one entry of `bench/curve.json`, thresholds dotted."
+    import matplotlib.pyplot as plt
+    models = [m for m in _CURVE if m in entry]
+    fig, axs = plt.subplots(1, len(models), figsize=(4.6*len(models), 3.4), squeeze=False)
+    for ax, m in zip(axs[0], models):
+        pts = curve_points(entry, m)
+        for i, (k, thr) in enumerate(_CURVE[m]):
+            xs, ys = [s/60 for s, v in pts if k in v], [v[k] for s, v in pts if k in v]
+            if not ys: continue
+            c = f'C{i}'; ax.plot(xs, ys, 'o-', color=c, label=k, ms=4); ax.axhline(thr, color=c, ls=':', lw=1)
+        ax.set_xlabel('training minutes (as measured)'); ax.set_title(m + (' (end to end)' if m == 'abstractor' else ''), fontsize=10)
+        ax.legend(fontsize=7)
+        if m == 'decoder': ax.set_yscale('symlog', linthresh=1)
+    fig.suptitle(title, fontsize=9); fig.tight_layout()
+    return fig

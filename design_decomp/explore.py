@@ -4,11 +4,10 @@
 
 # %% ../nbs/06_explore.ipynb #0f4656c4
 from __future__ import annotations
-import io, json
+import io
 from pathlib import Path
 import numpy as np, torch
 import ipywidgets as W
-from IPython.display import display
 from PIL import Image
 from .data import SyntheticDesignDataset, F_CHANNELS, ftensor_rgb, split_of, vmeta_to_tensor, tensor_to_vmeta
 from .encoder import load_encoder, decompose, read_image

@@ -15,20 +15,24 @@ from .encoder import train_encoder, load_encoder, decompose, ENCODER_RECIPES
 from .abstractor import train_abstractor, load_abstractor, score_ftensor, scores_text, agg_backend, ABSTRACTOR_RECIPES
 from .decoder import train_decoder, load_decoder, sample_designs, design_grid, save_png, make_conds, _label_grid, DECODER_RECIPES
 from .evaluate import (check_criteria, evaluate_abstractor, load_encoder_abstractor, evaluate_decoder, decoder_criteria,
-                                    criteria_text)
+                                    plot_quality_curve)
 
 # %% auto #0
-__all__ = ['PRESETS', 'RECIPES', 'STAGES', 'CSS', 'pipeline_config', 'fingerprint', 'PipelineState', 'stage_data',
+__all__ = ['PRESETS', 'RECIPES', 'STAGES', 'CSS', 'CURVE_FILE', 'pipeline_config', 'fingerprint', 'PipelineState', 'stage_data',
            'stage_encoder', 'stage_abstractor', 'stage_decoder', 'stage_samples', 'stage_decompose',
-           'real_designs_figure', 'default_docs_url', 'report_criteria', 'write_report', 'stage_report', 'StageError',
-           'run_pipeline', 'dd_pipeline']
+           'real_designs_figure', 'default_docs_url', 'report_criteria', 'quality_curve_figure', 'write_report',
+           'stage_report', 'StageError', 'run_pipeline', 'dd_pipeline']
 
 # %% ../nbs/05_pipeline.ipynb #66c7ed2c
 PRESETS = dict(
     tiny=dict(size=32, n=120, encoder=dict(width=8, epochs=1, batch_size=16), abstractor=dict(width=8, epochs=1, batch_size=16, box_epochs=1, box_batch_size=32),
               decoder=dict(width=8, epochs=1, sample_every=1), samples=dict(steps=4, guidance=3.), evaluate=dict(n=16, n_ref=32, steps=4)),
-    demo=dict(size=64, n=3000, encoder=dict(epochs=8), abstractor=dict(epochs=6, box_epochs=3), decoder=dict(epochs=12, sample_every=3),
-              samples=dict(steps=50, guidance=3.), evaluate=dict(n=120, n_ref=600, steps=50)),
+    demo=dict(size=64, n=3000, encoder=dict(epochs=4), abstractor=dict(maxpool=True, batch_size=32, epochs=4, box_epochs=3),
+              decoder=dict(epochs=7, sample_every=7), samples=dict(steps=50, guidance=3.), evaluate=dict(n=120, n_ref=600, steps=50),
+              out_of_reach={  # what bench/curve.json (cpu_64, 64², 3,000 designs, this preset's recipes) shows can't be met in the demo's time
+                  'encoder iou_text > 0.90': "0.75 after 4 epochs, 0.78 after 8 (31 s an epoch on the quiet machine); the plan's 0.90 needs 128² and 22 epochs (bench/encoder.json cpu_128: 0.900, 29 min on 2 cores)",
+                  'abstractor grammar MAEs < 0.10 and ≤ ½ base': "not learned within 8 epochs at 64² from 2,400 training designs (contrast MAE 0.18 against the constant predictor's 0.20); met at 128² with 16,000 designs and the box branch (bench/abstractor.json cpu_128_boxes_mixed)",
+                  'decoder goal_recovered ≥ 0.60, design_fid_position < 1/3': "goal 36 %, position 1.11 after 6 epochs (355 s of training), 54 % and 0.39 after 12 (695 s); met after 72 epochs (87 min, bench/decoder.json cpu_64_vcos)"}),
     full=dict(size=256, n=10000, encoder=dict(), abstractor=dict(), decoder=dict(epochs=36),
               samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)))
 RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=DECODER_RECIPES)
@@ -213,6 +217,19 @@ def report_criteria(st:PipelineState)->list:
 
 def _gf(r): return f"{r['gflops']:.0f}" if r.get('gflops') else '—'
 
+CURVE_FILE = Path(__file__).resolve().parent.parent/'bench'/'curve.json' if '__file__' in globals() else Path('../bench/curve.json')
+
+def quality_curve_figure(out, size:int, device:str='cpu', fn=None):
+    "Draw the `bench/curve.json` entry for `device` and `size` (in a clone of the repository) to `fn`; `None` where there is none."
+    if not CURVE_FILE.exists(): return None
+    e = json.loads(CURVE_FILE.read_text()).get(f'{device}_{size}')
+    if not e: return None
+    with agg_backend():
+        import matplotlib.pyplot as plt
+        fig = plot_quality_curve(e, f"bench/curve.json [{device}_{size}]: {e['n_designs']} designs at {size}², {machine_text(e['machine'])}")
+        fn = Path(fn or Path(out)/'quality_curve.png'); fig.savefig(fn, dpi=80); plt.close(fig)
+    return fn
+
 def write_report(out, docs_url:str|None=None, fn=None)->Path:
     "Write `fn` (default `{out}/report.html`) and `{out}/report.json` (every criterion: value, threshold, pass) from `{out}/pipeline.json` and the stages' pictures."
     out = Path(out); st = PipelineState(out); S = st.d['stages']; cfg = st.d.get('config', {}); m = st.d.get('machine', {})
@@ -238,6 +255,10 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
                  + _table(rows, ['model', 'measured on', 'criterion', 'value', 'threshold', 'result'])
                  + (('<p><b>Out of reach in this preset\'s time</b>, by the measured curve:</p><ul>'
                      + ''.join(f'<li><code>{html.escape(k)}</code>: {html.escape(v)}</li>' for k, v in reach.items()) + '</ul>') if reach else ''))
+    qc = quality_curve_figure(out, cfg.get('size'), str(st.d.get('device', 'cpu')).split(':')[0])
+    parts.append('<h2>Quality against training time</h2>' + ('<p>How each model\'s criteria grow with training, measured by '
+                 '<code>bench/curve.py</code> at this size (the abstractor end to end); thresholds dotted.</p>' + _img(qc, 'quality curve', '1000px') if qc else
+                 f'<p>No curve measured at {cfg.get("size")}² in <code>bench/curve.json</code> of a clone of the repository.</p>'))
     save_json(out/'report.json', dict(preset=cfg.get('preset'), recipe=cfg.get('recipe', 'best'), size=cfg.get('size'), n=cfg.get('n'), machine=m,
                                       command=st.d.get('command', ''), total_seconds=round(total, 1),
                                       stages={k: dict(seconds=r['seconds'], gflops=r.get('gflops'), finished=r.get('finished')) for k, r in S.items()},
