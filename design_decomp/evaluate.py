@@ -430,30 +430,30 @@ def dd_evaluate(what:Param("what to evaluate: encoder, abstractor or decoder", s
     for k, r in rows.items(): print(f"criteria ({k}): {criteria_text(r)}")
     if out: save_json(out, res, indent=1); print(f"wrote {out}")
 
-# %% ../nbs/04a_evaluate.ipynb #003fcf42
+# %% ../nbs/04a_evaluate.ipynb #b8c9992f
 _CURVE = dict(encoder=[('iou_text', 0.90), ('iou_image', 0.85), ('colour_acc', 0.80)],
               abstractor=[('goal_acc', 0.85), ('format_acc', 0.85), ('contrast_mae', 0.10), ('whitespace_mae', 0.10), ('alignment_mae', 0.10), ('hierarchy_mae', 0.10)],
               decoder=[('format_recovered', 0.90), ('goal_recovered', 0.60), ('design_fid_position', 1/3)])
 
 def curve_points(entry:dict, model:str)->list:
-    "`(seconds, {metric: value})` of each budget of `model` in a `bench/curve.json` entry (the Abstractor's end to end)."
+    "`(epochs, {metric: value})` of each budget of `model` in a `bench/curve.json` entry (the Abstractor's end to end)."
     if model == 'decoder':
-        return [(p['seconds'], dict(format_recovered=p['conditioning']['format'], goal_recovered=p['conditioning']['goal'],
+        return [(p['epochs'], dict(format_recovered=p['conditioning']['format'], goal_recovered=p['conditioning']['goal'],
                                     design_fid_position=p['design_fid']['position'])) for p in entry['decoder']['points']]
-    return [(p['seconds'], p['test']['end_to_end'] if model == 'abstractor' else p['test']) for p in entry[model]]
+    return [(p['epochs'], p['test']['end_to_end'] if model == 'abstractor' else p['test']) for p in entry[model]]
 
 def plot_quality_curve(entry:dict, title:str=''):
-    "Each model's criteria metrics against training seconds, from one entry of `bench/curve.json`, thresholds dotted."
+    "Each model's criteria metrics against training epochs, from one entry of `bench/curve.json`, thresholds dotted."
     import matplotlib.pyplot as plt
     models = [m for m in _CURVE if m in entry]
     fig, axs = plt.subplots(1, len(models), figsize=(4.6*len(models), 3.4), squeeze=False)
     for ax, m in zip(axs[0], models):
         pts = curve_points(entry, m)
         for i, (k, thr) in enumerate(_CURVE[m]):
-            xs, ys = [s/60 for s, v in pts if k in v], [v[k] for s, v in pts if k in v]
+            xs, ys = [e for e, v in pts if k in v], [v[k] for e, v in pts if k in v]
             if not ys: continue
             c = f'C{i}'; ax.plot(xs, ys, 'o-', color=c, label=k, ms=4); ax.axhline(thr, color=c, ls=':', lw=1)
-        ax.set_xlabel('training minutes (as measured)'); ax.set_title(m + (' (end to end)' if m == 'abstractor' else ''), fontsize=10)
+        ax.set_xlabel('training epochs'); ax.set_title(m + (' (end to end)' if m == 'abstractor' else ''), fontsize=10)
         ax.legend(fontsize=7)
         if m == 'decoder': ax.set_yscale('symlog', linthresh=1)
     fig.suptitle(title, fontsize=9); fig.tight_layout()
