@@ -344,7 +344,8 @@ def _decoder_make(data, r, size, dev, workers, out, keep_epochs):
     def make(config):
         sz = size or (config or {}).get('size')
         dls = design_dls(data, 'decoder', size=sz, bs=r['batch_size'], device=dev, num_workers=workers)
-        c = config or dict(decoder_config(dls, width=r['width'], schedule=r['schedule'], pred=r['pred'], min_snr=r['min_snr'], cond_drop=r['cond_drop']), recipe=r)
+        c = config or dict(decoder_config(dls, width=r['width'], schedule=r['schedule'], pred=r['pred'], min_snr=r['min_snr'] or None,  # 0/False: plain MSE
+                                          cond_drop=r['cond_drop']), recipe=r)
         return decoder_learner(dls, config=c, lr=r['lr'], ema_decay=r['ema_decay'], mixed_precision=r['mixed_precision'], path=out,
                                keep_epochs=keep_epochs, sample_every=r['sample_every'], guidance=r['guidance'])
     return make
