@@ -534,7 +534,7 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
                                encoder=encoder if r['box_predicted'] else None, quiet=quiet)
         learn.model_config['recipe'] = r
         (stage1/'abstractor_last.pth').unlink(missing_ok=True)  # the first stage is finished: its best is the branch's base
-        learn.train_seconds, learn.start_epoch, learn.n_epoch = time.time()-t, 0, n
+        learn.train_seconds, learn.resumed_at, learn.n_epoch = time.time()-t, 0, n
         res = evaluate(learn, split_dl(learn.dls, 'test'))
     return learn, res
 

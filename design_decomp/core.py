@@ -276,13 +276,13 @@ def train_model(make_learner:callable, # config dict or None -> Learner
     t = time.time()
     with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()):
         fit_schedule(learn, epochs, lr, schedule, start_epoch=start)
-    learn.train_seconds, learn.start_epoch = time.time()-t, start
+    learn.train_seconds, learn.resumed_at = time.time()-t, start
     resume_learner(learn, Path(out)/f'{prefix}_best.pth')
     return learn, evaluate(learn, eval_dl(learn))
 
 def training_summary(learn:Learner, res:dict, out, prefix:str)->str:
     "What a `dd_train_*` command prints after `train_model`: epochs, time, files, and the held-out metrics as JSON."
-    return (f"trained epochs {learn.start_epoch+1}–{learn.n_epoch} in {learn.train_seconds:.0f}s; checkpoints in {out}/ ({prefix}_last.pth to resume, "
+    return (f"trained epochs {learn.resumed_at+1}–{learn.n_epoch} in {learn.train_seconds:.0f}s; checkpoints in {out}/ ({prefix}_last.pth to resume, "
             f"{prefix}_best.pth), history {out}/{prefix}_history.csv, loss curves {out}/{prefix}_history_loss.png\n"
             + json.dumps(dict(checkpoint=str(Path(out)/f'{prefix}_best.pth'), split='test', **res), indent=1))
 
