@@ -28,16 +28,18 @@ def chromium():
         if p and Path(p).exists(): return p
     sys.exit('docs check: Chromium not found; install it (Debian/Ubuntu: apt-get install chromium)')
 
-def expected_pages():
-    "Page file and title for every notebook, from the same front matter the site build used."
+def processed():
+    "`(page name, processed notebook, its front matter)` of every notebook in _proc/, as the site build named them."
     sys.path.insert(0, str(root/'.ci'))
     from docs import front_matter
-    out = {}
     for p in sorted((root/'_proc').glob('*.ipynb')):
         nb = json.loads(p.read_text(encoding='utf-8'))
         fm = next((front_matter(''.join(c['source'])) for c in nb['cells'] if c['cell_type']=='raw'), {})
-        name = 'index' if p.stem=='index' else Path(fm.get('output-file', p.stem+'.html')).stem
-        out[f'{name}.html'] = fm.get('title', p.stem)
+        yield ('index' if p.stem=='index' else Path(fm.get('output-file', p.stem+'.html')).stem), nb, dict(fm, stem=p.stem)
+
+def expected_pages():
+    "Page file and title for every notebook, from the same front matter the site build used."
+    out = {f'{name}.html': fm.get('title', fm['stem']) for name, nb, fm in processed()}
     for nb in (root/'nbs').glob('*.ipynb'):
         if not (root/'_proc'/nb.name).exists(): out[f'{nb.stem}.html (not processed)'] = nb.stem
     return out
@@ -54,13 +56,8 @@ def math_in(src)->int:
 
 def expected_math():
     "Page file -> number of formulas in the markdown of its processed notebook."
-    sys.path.insert(0, str(root/'.ci'))
-    from docs import front_matter
     out = {}
-    for p in sorted((root/'_proc').glob('*.ipynb')):
-        nb = json.loads(p.read_text(encoding='utf-8'))
-        fm = next((front_matter(''.join(c['source'])) for c in nb['cells'] if c['cell_type']=='raw'), {})
-        name = 'index' if p.stem=='index' else Path(fm.get('output-file', p.stem+'.html')).stem
+    for name, nb, fm in processed():
         src = [''.join(c['source']) for c in nb['cells'] if c['cell_type']=='markdown']
         src += [''.join(o['data']['text/markdown']) for c in nb['cells'] for o in c.get('outputs', []) if 'text/markdown' in o.get('data', {})]
         out[f'{name}.html'] = math_in(src)
