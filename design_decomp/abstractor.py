@@ -521,8 +521,9 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
                      pretrained=None, # local torchvision ResNet-18 weights file (nothing is downloaded)
                      **overrides)->tuple:
     "Train the Abstractor on `data` by `recipe`; `(learner with the best weights, test-split metrics on true F_Tensors)`."
-    r = get_recipe(ABSTRACTOR_RECIPES, load_checkpoint(resume)['config'].get('recipe', recipe) if resume else recipe, **overrides)
-    if resume and load_checkpoint(resume)['config'].get('boxes') and r['box_epochs']:
+    rc = load_checkpoint(resume)['config'] if resume else {}  # read once: the recipe to continue by, and which stage it is
+    r = get_recipe(ABSTRACTOR_RECIPES, rc.get('recipe', recipe), **overrides)
+    if rc.get('boxes') and r['box_epochs']:
         raise ValueError(f"--resume {resume}: that checkpoint is of the box-branch stage; resume the first stage ({Path(out)/'base'/'abstractor_last.pth'}) or train the branch again with --base")
     dev, out = default_device(device), Path(out)
     stage1 = out/'base' if r['box_epochs'] else out
@@ -544,8 +545,11 @@ def validate_abstractor(checkpoint, data, size:int|None=None, device=None, batch
     return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
 
 # %% ../nbs/02_abstractor.ipynb #0eecbe0e
-_yes_no = lambda v, flag: None if v is None else {'yes': True, 'no': False}[v] if v in ('yes', 'no') else _bad(flag, v, 'yes or no')
-def _bad(flag, v, ok): raise ValueError(f"--{flag} {v}: use {ok}")
+def _yes_no(v, flag):
+    "`True`/`False` for a yes/no flag's value `v` (`None` if not given)."
+    if v is None: return None
+    if v not in ('yes', 'no'): raise ValueError(f"--{flag} {v}: use yes or no")
+    return v == 'yes'
 
 @call_parse
 def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
