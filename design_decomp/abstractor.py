@@ -572,7 +572,7 @@ def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
                         device:Param("cuda, mps, cpu (default: best available)", str)=None,
                         resume:Param("checkpoint to continue from (abstractor_last.pth)", str)=None,
                         validate:Param("only evaluate --checkpoint on the test split", store_true)=False,
-                        checkpoint:Param("checkpoint to evaluate with --validate", str)=None,
+                        checkpoint:Param("checkpoint or pretrained name to evaluate with --validate", str)=None,
                         encoder:Param("encoder checkpoint: the box branch also learns from its F_Tensors", str)=None,
                         out:Param("folder for checkpoints and history", str)='checkpoints',
                         keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
@@ -651,8 +651,8 @@ def decompose_file(fn, out:Path, enc, eck:dict, ab=None, ack:dict|None=None, **e
 # %% ../nbs/02_abstractor.ipynb #42742053
 @call_parse
 def dd_decompose(images:Param("PNG/JPG files to decompose", str, nargs='+'),
-                 checkpoint:Param("encoder checkpoint", str)='checkpoints/encoder_best.pth',
-                 abstractor:Param("abstractor checkpoint: also predict intent and grammar scores", str)=None,
+                 checkpoint:Param("encoder checkpoint (.pth), or a pretrained name or folder, e.g. encoder-64", str)='checkpoints/encoder_best.pth',
+                 abstractor:Param("abstractor checkpoint or pretrained name (e.g. abstractor-64): also predict intent and grammar scores", str)=None,
                  out:Param("output folder", str)='decomposed',
                  device:Param("cuda, mps, cpu (default: best available)", str)=None):
     "Decompose design images: `{name}_ftensor.npy` (uint8, as in datasets), `{name}_decomposed.png` and, with `--abstractor`, `{name}_scores.json`."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
-import os, json, tempfile, math, time
+import os, re, json, tempfile, math, time
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
@@ -16,11 +16,12 @@ from fastai.learner import Learner
 import fastai.callback.progress  # Learner.no_bar
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'SCHEDULES', 'default_device', 'atomic_write', 'save_json', 'save_npy', 'save_checkpoint',
-           'load_checkpoint', 'register_model', 'load_model', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard',
-           'TrainingLog', 'ReduceLROnPlateauResumable', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
-           'train_model', 'training_summary', 'validate_model', 'matmul_gflops', 'machine_info', 'machine_text',
-           'update_json']
+__all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'SCHEDULES', 'default_device', 'atomic_write', 'save_json',
+           'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model', 'load_model', 'pretrained_models',
+           'save_pretrained', 'pretrained_path', 'load_pretrained', 'from_pretrained', 'CheckpointCallback',
+           'resume_learner', 'NonFiniteGuard', 'TrainingLog', 'ReduceLROnPlateauResumable', 'get_recipe', 'recipe_help',
+           'fit_schedule', 'evaluate', 'train_model', 'training_summary', 'validate_model', 'matmul_gflops',
+           'machine_info', 'machine_text', 'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
 def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cuda:1'…; `None` picks the best available
@@ -38,12 +39,16 @@ def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cu
     return torch.device('cpu')
 
 # %% ../nbs/00a_core.ipynb #47f26e44
+def _umask()->int:
+    m = os.umask(0); os.umask(m); return m
+
 def atomic_write(path:str|Path, write:callable, mode='wb'):
     "Call `write(f)` on a temporary file next to `path`, then rename it to `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd,tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it (mkstemp's is owner-only)
         with os.fdopen(fd, mode) as f: write(f)
         os.replace(tmp, path)
     except BaseException:
@@ -109,22 +114,105 @@ def _kind_of(arch):
     for k, v in MODEL_KINDS.items():
         if v['arch'] == arch: return k
 
-def load_model(checkpoint, device=None, kind:str|None=None, # 'encoder', 'abstractor', 'decoder', 'probe'; `None`: any
-               ema:bool=True)->tuple:
-    "The model of `checkpoint` in eval mode (EMA weights where saved, with `ema`), with its checkpoint dict."
+def _build(config:dict, kind:str|None, src:str)->torch.nn.Module:
+    "The untrained network of `config` (from `src`, named in errors), checked to be of `kind`."
     import importlib
-    ck = load_checkpoint(checkpoint, map_location='cpu'); arch = ck['config'].get('arch')
+    arch = config.get('arch')
     if _kind_of(arch) is None:
         for m in _MODULES: importlib.import_module(f'design_decomp.{m}')  # each registers its kinds
     k = _kind_of(arch)
-    if k is None: raise ValueError(f"checkpoint {checkpoint}: unknown model architecture {arch!r}; known: {', '.join(MODEL_KINDS)}")
-    if kind is not None and k != kind: raise ValueError(f"checkpoint {checkpoint}: not {_a(kind)} checkpoint (it holds {_a(k)})")
-    m = MODEL_KINDS[k]['build'](ck['config'])
+    if k is None: raise ValueError(f"{src}: unknown model architecture {arch!r}; known: {', '.join(MODEL_KINDS)}")
+    if kind is not None and k != kind: raise ValueError(f"{src}: not {_a(kind)} checkpoint (it holds {_a(k)})")
+    m = MODEL_KINDS[k]['build'](config); m.kind = k
+    return m
+
+def _is_checkpoint_file(x)->bool: p = Path(x); return p.is_file() or p.suffix in ('.pth', '.pt')
+
+def load_model(checkpoint, # a `.pth` checkpoint, or a pretrained model's name, folder or Hub id (`load_pretrained`)
+               device=None, kind:str|None=None, # 'encoder', 'abstractor', 'decoder', 'probe'; `None`: any
+               ema:bool=True)->tuple:
+    "The model of `checkpoint` in eval mode (EMA weights where saved, with `ema`), with its checkpoint dict."
+    if not _is_checkpoint_file(checkpoint): return load_pretrained(checkpoint, device, kind)
+    ck = load_checkpoint(checkpoint, map_location='cpu')
+    m = _build(ck['config'], kind, f"checkpoint {checkpoint}")
     sd = ck['ema_state_dict'] if ema and 'ema_state_dict' in ck else ck['model_state_dict']
     try: m.load_state_dict(sd)
     except RuntimeError as e: raise ValueError(f"checkpoint {checkpoint}: its weights don't fit its config ({str(e).splitlines()[0]})") from e
-    m.config, m.vocab, m.kind = dict(ck['config']), ck.get('vocab') or {}, k
+    m.config, m.vocab = dict(ck['config']), ck.get('vocab') or {}
     return m.to(default_device(device)).eval(), ck
+
+# %% ../nbs/00a_core.ipynb #d6cc6472
+import design_decomp
+PRETRAINED_DIR = Path(design_decomp.__file__).parent/'models'  # the models bundled with the package, a folder each
+PRETRAINED_FILES = ('config.json', 'model.safetensors', 'README.md')
+
+def pretrained_models()->dict:
+    "The bundled models: name → their `config.json` (kind, config, vocabulary, training record, card figures)."
+    if not PRETRAINED_DIR.is_dir(): return {}
+    return {d.name: json.loads((d/'config.json').read_text()) for d in sorted(PRETRAINED_DIR.iterdir()) if (d/'config.json').is_file()}
+
+def save_pretrained(checkpoint, # a training checkpoint (`.pth`)
+                    folder, dtype=torch.float16, # the weights' dtype on disk (integer buffers stay as they are)
+                    card:str|None=None, # the model card, written as `README.md`
+                    ema:bool=True, **info)->Path: # `info`: more JSON-able facts for `config.json` (command, data, hardware, figures…)
+    "Write the model of `checkpoint` as a pretrained folder: `config.json`, `model.safetensors` and, with `card`, `README.md`."
+    from safetensors.torch import save as st_save
+    m, ck = load_model(checkpoint, 'cpu', ema=ema)
+    sd = {k: (v.to(dtype) if v.is_floating_point() else v).clone().contiguous() for k, v in m.state_dict().items()}
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder/'model.safetensors', lambda f: f.write(st_save(sd, metadata={'format': 'pt'})))
+    save_json(folder/'config.json', _plain(dict(kind=m.kind, config=m.config, vocab=m.vocab, dtype=str(dtype).removeprefix('torch.'),
+                                                epoch=ck['epoch'], library=f'design_decomp {design_decomp.__version__}', **info)), indent=1)
+    if card is not None: atomic_write(folder/'README.md', lambda f: f.write(card), mode='w')
+    return folder
+
+# %% ../nbs/00a_core.ipynb #36fb3d54
+_HUB_ID = re.compile(r'[A-Za-z0-9][\w.-]*/[\w.-]+')
+
+def pretrained_path(name_or_path, # a folder, a bundled name (`pretrained_models()`), or a Hub repo id `owner/name`
+                    revision:str|None=None)->Path: # the Hub revision (branch, tag or commit)
+    "The local folder of a pretrained model; a Hub repo id is downloaded once into the Hugging Face cache."
+    s, p = str(name_or_path), Path(name_or_path)
+    if p.is_dir(): folder = p
+    elif '/' not in s and (PRETRAINED_DIR/s).is_dir(): folder = PRETRAINED_DIR/s
+    elif _HUB_ID.fullmatch(s) and not p.exists():
+        try: from huggingface_hub import snapshot_download
+        except ImportError as e:
+            raise FileNotFoundError(f"pretrained model {s!r}: no such folder or bundled name; to download it as a Hugging Face Hub repo, `pip install huggingface_hub`") from e
+        try: folder = Path(snapshot_download(s, revision=revision, allow_patterns=list(PRETRAINED_FILES)))
+        except Exception as e:
+            raise FileNotFoundError(f"pretrained model {s!r}: no such folder or bundled name, and the Hugging Face Hub download failed ({type(e).__name__}: {str(e)[:200]})") from e
+    else:
+        raise FileNotFoundError(f"pretrained model {s!r}: no such folder, bundled name ({', '.join(pretrained_models()) or 'none bundled'}) or Hub repo id (owner/name)")
+    miss = [f for f in PRETRAINED_FILES[:2] if not (folder/f).is_file()]
+    if miss: raise FileNotFoundError(f"pretrained model {folder}: missing {' and '.join(miss)}")
+    return folder
+
+def load_pretrained(name_or_path, device=None, kind:str|None=None, revision:str|None=None)->tuple:
+    "The pretrained model `name_or_path` (see `pretrained_path`) in eval mode, in fp32, with a checkpoint-like dict (`config`, `vocab`, `epoch`, `pretrained`)."
+    from safetensors.torch import load_file
+    folder = pretrained_path(name_or_path, revision); src = f"pretrained model {name_or_path}"
+    try: info = json.loads((folder/'config.json').read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{src}: {folder/'config.json'} is not valid JSON ({e})") from e
+    if not isinstance(info, dict) or not isinstance(info.get('config'), dict):
+        raise ValueError(f"{src}: {folder/'config.json'} has no 'config' object; was it written by save_pretrained?")
+    m = _build(info['config'], kind, src)
+    try: sd = load_file(folder/'model.safetensors')
+    except Exception as e: raise ValueError(f"{src}: {folder/'model.safetensors'} can't be read as safetensors ({type(e).__name__}: {str(e)[:200]})") from e
+    want = m.state_dict()
+    missing, extra = [k for k in want if k not in sd], [k for k in sd if k not in want]
+    if missing: raise ValueError(f"{src}: model.safetensors lacks tensor {missing[0]!r}{f' (and {len(missing)-1} more)' if len(missing)>1 else ''}, which its {m.kind} config needs")
+    if extra: raise ValueError(f"{src}: model.safetensors has tensor {extra[0]!r}{f' (and {len(extra)-1} more)' if len(extra)>1 else ''}, which its {m.kind} config has no place for")
+    for k, v in want.items():
+        if sd[k].shape != v.shape: raise ValueError(f"{src}: tensor {k!r} in model.safetensors has shape {list(sd[k].shape)}; its {m.kind} config needs {list(v.shape)}")
+    m.load_state_dict({k: sd[k].to(v.dtype) for k, v in want.items()})
+    m.config, m.vocab = dict(info['config']), info.get('vocab') or {}
+    ck = dict(config=m.config, vocab=m.vocab, epoch=info.get('epoch'), loss=None, pretrained=info, source=str(folder))
+    return m.to(default_device(device)).eval(), ck
+
+def from_pretrained(name_or_path, kind:str|None=None, device=None, revision:str|None=None)->torch.nn.Module:
+    "The model of a bundled name, a local pretrained folder or a Hub repo id, in eval mode (`load_pretrained` without the dict)."
+    return load_pretrained(name_or_path, device, kind, revision)[0]
 
 # %% ../nbs/00a_core.ipynb #bd330a5f
 class CheckpointCallback(Callback):
@@ -289,9 +377,11 @@ def training_summary(learn:Learner, res:dict, out, prefix:str)->str:
 def validate_model(make_learner:callable, eval_dl:callable, checkpoint)->tuple:
     "`(learner, held-out metrics)` of `checkpoint`, its learner built by `make_learner` from the checkpoint's config."
     if not checkpoint: raise ValueError("--validate needs --checkpoint CKPT")
-    ck = load_checkpoint(checkpoint)
-    learn = make_learner(ck['config'])
-    resume_learner(learn, checkpoint)
+    if _is_checkpoint_file(checkpoint):
+        learn = make_learner(load_checkpoint(checkpoint)['config']); resume_learner(learn, checkpoint)
+    else:  # a pretrained model: its (EMA) weights
+        m, ck = load_pretrained(checkpoint, 'cpu'); learn = make_learner(ck['config'])
+        learn.model.load_state_dict(m.state_dict())
     return learn, evaluate(learn, eval_dl(learn))
 
 # %% ../nbs/00a_core.ipynb #c92b1dc9

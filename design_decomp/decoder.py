@@ -384,7 +384,7 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
                      device:Param("cuda, mps, cpu (default: best available)", str)=None,
                      resume:Param("checkpoint to continue from (decoder_last.pth)", str)=None,
                      validate:Param("only evaluate --checkpoint on the test split (EMA weights)", store_true)=False,
-                     checkpoint:Param("checkpoint to evaluate with --validate", str)=None,
+                     checkpoint:Param("checkpoint or pretrained name to evaluate with --validate", str)=None,
                      out:Param("folder for checkpoints, history and sample grids", str)='checkpoints',
                      keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
                      sample_every:Param(f"epochs between sample grids ({recipe_help(DECODER_RECIPES, 'sample_every')})", int)=None,
@@ -409,7 +409,7 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
 def _flag_msg(e): return str(e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')
 
 @call_parse
-def dd_sample(checkpoint:Param("decoder checkpoint", str)='checkpoints/decoder_best.pth',
+def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name or folder, e.g. decoder-64", str)='checkpoints/decoder_best.pth',
               goal:Param("goal name (default: random for each design)", str)=None,
               format:Param("format name (default: random for each design)", str)=None,
               tone:Param("tone in [0,1] (default: random for each design)", float)=None,

@@ -394,10 +394,10 @@ def _decoder_nets(model, data, encoder, abstractor, probe, probe_epochs, device,
 
 @call_parse
 def dd_evaluate(what:Param("what to evaluate: encoder, abstractor or decoder", str),
-                checkpoint:Param("checkpoint to evaluate (default: checkpoints/{what}_best.pth)", str)=None,
+                checkpoint:Param("checkpoint or pretrained name (e.g. encoder-64) to evaluate (default: checkpoints/{what}_best.pth)", str)=None,
                 data:Param("dataset folder (from dd_data)", str)='data',
-                encoder:Param("encoder checkpoint: the Abstractor end to end; for the Decoder, with --abstractor, the Encoder → Abstractor features and classifier", str)=None,
-                abstractor:Param("abstractor checkpoint (for the Decoder)", str)=None,
+                encoder:Param("encoder checkpoint or pretrained name: the Abstractor end to end; for the Decoder, with --abstractor, the Encoder → Abstractor features and classifier", str)=None,
+                abstractor:Param("abstractor checkpoint or pretrained name (for the Decoder)", str)=None,
                 probe:Param("DesignProbe checkpoint (design features and classifier); trained on --data if missing", str)='checkpoints/probe_best.pth',
                 probe_epochs:Param("epochs when a probe has to be trained", int)=8,
                 inception_weights:Param(f"pytorch-fid's {FID_WEIGHTS_NAME} (never downloaded)", str)=None,

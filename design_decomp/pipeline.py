@@ -4,22 +4,23 @@
 
 # %% ../nbs/05_pipeline.ipynb #8c533e11
 from __future__ import annotations
-import base64, copy, html, json, os, time
+import base64, copy, html, json, os, shutil, time
 from pathlib import Path
 import numpy as np
 from PIL import Image
 from fastcore.script import call_parse, Param, store_true, is_cli
-from .core import default_device, save_json, atomic_write, get_recipe, machine_info, machine_text
+from .core import (default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
+                                load_pretrained, pretrained_path)
 from .data import generate_dataset, SyntheticDesignDataset, split_of, show_design, tensor_to_vmeta
-from .encoder import train_encoder, load_encoder, decompose, ENCODER_RECIPES
+from .encoder import train_encoder, validate_encoder, load_encoder, decompose, ENCODER_RECIPES
 from .abstractor import train_abstractor, load_abstractor, score_ftensor, scores_text, agg_backend, ABSTRACTOR_RECIPES
-from .decoder import train_decoder, load_decoder, sample_designs, design_grid, save_png, make_conds, _label_grid, DECODER_RECIPES
+from .decoder import train_decoder, validate_decoder, load_decoder, sample_designs, design_grid, save_png, make_conds, _label_grid, DECODER_RECIPES
 from .evaluate import (check_criteria, evaluate_abstractor, load_encoder_abstractor, evaluate_decoder, decoder_criteria,
                                     plot_quality_curve)
 
 # %% auto #0
 __all__ = ['PRESETS', 'RECIPES', 'STAGES', 'CSS', 'CURVE_FILE', 'pipeline_config', 'fingerprint', 'PipelineState', 'stage_data',
-           'stage_encoder', 'stage_abstractor', 'stage_decoder', 'stage_samples', 'stage_decompose',
+           'use_pretrained', 'stage_encoder', 'stage_abstractor', 'stage_decoder', 'stage_samples', 'stage_decompose',
            'real_designs_figure', 'default_docs_url', 'report_criteria', 'quality_curve_figure', 'write_report',
            'stage_report', 'StageError', 'run_pipeline', 'dd_pipeline']
 
@@ -35,18 +36,25 @@ PRESETS = dict(
                   'abstractor goal_acc end to end ≥ 0.80 (the demo bar; the plan asks > 0.85)': "0.71 through the demo's 4-epoch Encoder (0.85 on true F_Tensors); 0.84 through the curve's 8-epoch Encoder (bench/curve.json cpu_64_maxpool), whose 4 more epochs (about 2 min) don't fit the 20 minutes",
                   'decoder goal_recovered ≥ 0.60': "36 % after 6 epochs (355 s of training), 45 % after 9, 54 % after 12 (695 s) on the curve; met after 72 epochs (87 min, bench/decoder.json cpu_64_vcos)"}),
     full=dict(size=256, n=10000, encoder=dict(), abstractor=dict(), decoder=dict(epochs=36),
-              samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)))
+              samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)),
+    pretrained=dict(size=64, n=3000, pretrained=True,  # the bundled `{model}-{size}` models on their cards' data: nothing is trained
+                    samples=dict(steps=25, guidance=3.), evaluate=dict(n=100, n_ref=600, steps=25)))
 RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=DECODER_RECIPES)
 STAGES = ('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report')
 
 def pipeline_config(preset:str='demo', size:int|None=None, n:int|None=None, seed:int=0,
                     recipe:str='best')->dict: # the models' recipe: 'best' or 'plan'
-    "The settings of every stage for `preset` ('tiny', 'demo', 'full'): each model's full recipe, with `size` and `n` overriding the preset's."
+    "The settings of every stage for `preset` ('tiny', 'demo', 'full', 'pretrained'): each model's full recipe (or pretrained name), with `size` and `n` overriding the preset's."
     if preset not in PRESETS: raise ValueError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
     c = copy.deepcopy(PRESETS[preset]); c.update(preset=preset, seed=seed, recipe=recipe)
-    for m, rs in RECIPES.items(): c[m] = get_recipe(rs, recipe, **c[m])
     if size is not None: c['size'] = size
     if n is not None: c['n'] = n
+    if c.pop('pretrained', False):  # each model a bundled name; no recipe applies
+        if recipe != 'best': raise ValueError(f"--recipe {recipe}: the pretrained models were trained by their cards' recipes; leave --recipe out")
+        c['recipe'] = 'pretrained'
+        for m in RECIPES: c[m] = dict(pretrained=f"{m}-{c['size']}")
+    else:
+        for m, rs in RECIPES.items(): c[m] = get_recipe(rs, recipe, **c[m])
     if c['size'] % 16 or c['size'] < 32: raise ValueError(f"--size {c['size']}: use a multiple of 16, at least 32")
     if c['n'] < 100: raise ValueError(f"--n {c['n']}: use at least 100 designs (the test split is every tenth)")
     return c
@@ -89,24 +97,44 @@ def stage_data(out:Path, c:dict, dev, verbose=False):
 
 def _r4(d): return {k: round(v, 4) for k, v in d.items()}
 
+def use_pretrained(out:Path, c:dict, kind:str)->dict:
+    "Write the pretrained model `c[kind]['pretrained']` as this run's `{kind}/{kind}_best.pth` (with its loss curves), for the later stages; its `config.json`."
+    name = c[kind]['pretrained']; m, ck = load_pretrained(name, 'cpu', kind)
+    if ck['config'].get('size') != c['size']: raise ValueError(f"pretrained model {name} works at {ck['config'].get('size')}², this run at {c['size']}²")
+    save_checkpoint(out/kind/f'{kind}_best.pth', m, epoch=ck['epoch'] or 0, config=ck['config'], vocab=ck['vocab'], pretrained=ck['source'],
+                    **({'ema_state_dict': m.state_dict()} if kind == 'decoder' else {}))  # its weights are the EMA weights already
+    curve = Path(ck['source'])/'loss.png'
+    if curve.exists(): shutil.copyfile(curve, out/kind/f'{kind}_history_loss.png')
+    return ck['pretrained']
+
+def _trained(kind, out, info, seconds=None)->tuple:
+    "The files and the training record of a stage's model."
+    files = [f'{kind}/{kind}_best.pth'] + ([f'{kind}/{kind}_history_loss.png'] if (out/kind/f'{kind}_history_loss.png').exists() else [])
+    return files, (dict(pretrained=info.get('name'), train_seconds=info.get('train_seconds')) if info else dict(train_seconds=round(seconds, 1)))
+
 def stage_encoder(out:Path, c:dict, dev, verbose=False):
-    "Train the Encoder; its test metrics and criteria."
-    learn, res = train_encoder(out/'data', out/'encoder', c['encoder'], device=dev, quiet=not verbose)
-    return (['encoder/encoder_best.pth', 'encoder/encoder_history_loss.png'],
-            dict(test=_r4(res), criteria=check_criteria('encoder', res), train_seconds=round(learn.train_seconds, 1)))
+    "Train the Encoder (or take the pretrained one); its test metrics and criteria."
+    if c['encoder'].get('pretrained'): info = use_pretrained(out, c, 'encoder'); res = validate_encoder(out/'encoder'/'encoder_best.pth', out/'data', device=dev)
+    else: info = None; learn, res = train_encoder(out/'data', out/'encoder', c['encoder'], device=dev, quiet=not verbose)
+    files, rec = _trained('encoder', out, info, None if info else learn.train_seconds)
+    return files, dict(test=_r4(res), criteria=check_criteria('encoder', res), **rec)
 
 def stage_abstractor(out:Path, c:dict, dev, verbose=False):
-    "Train the Abstractor (its box branch also on the Encoder's F_Tensors); its test metrics and criteria on true and on Encoder-predicted F_Tensors."
+    "Train the Abstractor (its box branch also on the Encoder's F_Tensors) or take the pretrained one; its test metrics and criteria on true and on Encoder-predicted F_Tensors."
     enc = out/'encoder'/'encoder_best.pth'
-    train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
+    if c['abstractor'].get('pretrained'): info = use_pretrained(out, c, 'abstractor')
+    else: info = None; train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
     res = evaluate_abstractor(out/'abstractor'/'abstractor_best.pth', out/'data', enc, dev)
-    return (['abstractor/abstractor_best.pth', 'abstractor/abstractor_history_loss.png'],
-            dict(test=_r4(res['true']), end_to_end=_r4(res['end_to_end']), criteria=res['criteria']['true'], criteria_end_to_end=res['criteria']['end_to_end']))
+    files, rec = _trained('abstractor', out, info, 0.)
+    return files, dict(test=_r4(res['true']), end_to_end=_r4(res['end_to_end']), criteria=res['criteria']['true'],
+                       criteria_end_to_end=res['criteria']['end_to_end'], **(rec if info else {}))
 
 def stage_decoder(out:Path, c:dict, dev, verbose=False):
-    "Train the Decoder; its held-out diffusion loss (EMA weights)."
-    learn, res = train_decoder(out/'data', out/'decoder', c['decoder'], device=dev, quiet=not verbose)
-    return ['decoder/decoder_best.pth', 'decoder/decoder_history_loss.png'], dict(test={k: round(v, 5) for k, v in res.items()}, train_seconds=round(learn.train_seconds, 1))
+    "Train the Decoder (or take the pretrained one); its held-out diffusion loss (EMA weights)."
+    if c['decoder'].get('pretrained'): info = use_pretrained(out, c, 'decoder'); res = validate_decoder(out/'decoder'/'decoder_best.pth', out/'data', device=dev)
+    else: info = None; learn, res = train_decoder(out/'data', out/'decoder', c['decoder'], device=dev, quiet=not verbose)
+    files, rec = _trained('decoder', out, info, None if info else learn.train_seconds)
+    return files, dict(test={k: round(v, 5) for k, v in res.items()}, **rec)
 
 # %% ../nbs/05_pipeline.ipynb #2448c9c5
 def stage_samples(out:Path, c:dict, dev, verbose=False):
@@ -240,6 +268,11 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
     parts = [f"<h1>design_decomp report</h1><p class='sub'>preset <code>{html.escape(str(cfg.get('preset')))}</code> · recipes "
              f"<code>{html.escape(str(cfg.get('recipe', 'best')))}</code> · {cfg.get('size')}² · {cfg.get('n')} designs · {mtxt} · "
              f"written {time.strftime('%Y-%m-%d %H:%M')} · <a href='{html.escape(docs_url)}'>documentation</a> (the Pipeline page explains every section)</p>"]
+    if cfg.get('recipe') == 'pretrained':
+        parts.append("<p><b>Nothing was trained in this run</b>: its models are the pretrained "
+                     + ', '.join(f"<code>{html.escape(str(cfg[k]['pretrained']))}</code>" for k in ('encoder', 'abstractor', 'decoder'))
+                     + " (how each was made and what it measured: its model card, <code>README.md</code> in its folder under "
+                     "<code>design_decomp/models/</code>), judged here on this run's data exactly as a trained run's models are.</p>")
     total = sum(r['seconds'] for r in S.values())
     parts.append('<h2>Stages</h2>' + _table([[k, f"{S[k]['seconds']:.0f} s" if k in S else '—', _gf(S.get(k, {})), html.escape(S.get(k, {}).get('finished', 'not run')),
                                             '<br>'.join(f'<code>{html.escape(o)}</code>' for o in list(S.get(k, {}).get('outputs', {}))[:3])
@@ -303,18 +336,28 @@ _PARAMS = dict(data=lambda c: dict(n=c['n'], size=c['size'], seed=c['seed']), en
                abstractor=lambda c: c['abstractor'], decoder=lambda c: c['decoder'], samples=lambda c: dict(c['samples'], seed=c['seed']),
                decompose=lambda c: c['evaluate'], report=lambda c: {})
 
+def _inputs(name:str, c:dict, out:Path)->list:
+    "The files stage `name` reads: its earlier stages' outputs, and a pretrained model's weights."
+    ins = [out/p for p in _INPUTS[name]]
+    if isinstance(c.get(name), dict) and c[name].get('pretrained'):
+        try: ins.append(pretrained_path(c[name]['pretrained'])/'model.safetensors')
+        except FileNotFoundError: pass  # the stage itself says what is missing
+    return ins
+
 class StageError(RuntimeError): pass
 
 def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=None, verbose:bool=False, log=print,
-                 docs_url:str|None=None, command:str='')->dict:
-    "Run every stage of `config` (default: the demo preset) in `out`, skipping those that are up to date; the stages' summaries."
+                 docs_url:str|None=None, command:str='',
+                 until:str='report')->dict: # the last stage to run
+    "Run every stage of `config` (default: the demo preset) in `out` up to `until`, skipping those that are up to date; the stages' summaries."
     out, c = Path(out), config or pipeline_config()
     out.mkdir(parents=True, exist_ok=True)
     dev, st, t0 = default_device(device), PipelineState(out), time.time()
     st.d.update(config=c, device=str(dev), command=command, machine=machine_info(dev))
+    if until not in STAGES: raise ValueError(f"until={until!r}: use one of {', '.join(STAGES)}")
     log(f"{machine_text(st.d['machine'])}; preset {c['preset']}, recipes {c.get('recipe', 'best')}, {c['size']}², {c['n']} designs")
-    for i, name in enumerate(STAGES, 1):
-        params, inputs = _PARAMS[name](c), [out/p for p in _INPUTS[name]]
+    for i, name in enumerate(STAGES[:STAGES.index(until)+1], 1):
+        params, inputs = _PARAMS[name](c), _inputs(name, c, out)
         tag = f"[{i}/{len(STAGES)} {name}]"
         if not force and name != 'report' and st.up_to_date(name, params, inputs):
             o = list(st.d['stages'][name]['outputs']); log(f"{tag} up to date, skipped ({', '.join(o[:2])}{' …' if len(o)>2 else ''})"); continue
@@ -329,7 +372,7 @@ def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=Non
         hl = _headline(name, summary)
         log(f"{tag} {time.time()-t:.0f}s (total {time.time()-t0:.0f}s) → {out/outputs[0]}" + (f" +{len(outputs)-1} more" if len(outputs) > 1 else '')
             + (f" · {hl}" if hl else ''))
-    log(f"done in {(time.time()-t0)/60:.1f} min: open {out/'report.html'}")
+    log(f"done in {(time.time()-t0)/60:.1f} min" + (f": open {out/'report.html'}" if until == 'report' else f", up to stage {until}"))
     return {k: v['summary'] for k, v in st.d['stages'].items()}
 
 def _headline(name, s):
@@ -348,6 +391,7 @@ def dd_pipeline(out:Param("output folder (stages already done there are skipped)
                 size:Param("image size (default: the preset's: 64, or 256 with --full)", int)=None,
                 n:Param("number of designs (default: the preset's)", int)=None,
                 full:Param("the full-size preset (256², 10,000 designs, the best recipes' full epochs), for a GPU", store_true)=False,
+                pretrained:Param("train nothing: the bundled pretrained models (`{model}-{size}`) on their cards' data, judged and reported as a trained run", store_true)=False,
                 recipe:Param("the models' recipes: best (measured best) or plan (the plan's settings as written)", str)='best',
                 tiny:Param("a seconds-long run at 32² (tests, docs)", store_true)=False,
                 force:Param("redo every stage", store_true)=False,
@@ -357,8 +401,8 @@ def dd_pipeline(out:Param("output folder (stages already done there are skipped)
                 docs_url:Param("where the report's documentation link points (default: from settings.ini)", str)=None):
     "The main job end to end: data → Encoder → Abstractor → Decoder → designs per intent → decomposition → `{out}/report.html`."
     import sys
-    if full and tiny: raise SystemExit("dd_pipeline: --full and --tiny don't go together")
-    try: c = pipeline_config('full' if full else 'tiny' if tiny else 'demo', size, n, seed, recipe)
+    if full + tiny + pretrained > 1: raise SystemExit("dd_pipeline: --full, --tiny and --pretrained don't go together")
+    try: c = pipeline_config('full' if full else 'tiny' if tiny else 'pretrained' if pretrained else 'demo', size, n, seed, recipe)
     except ValueError as e: raise SystemExit(f"dd_pipeline: {e}")
     try: res = run_pipeline(out, c, force=force, device=device, verbose=verbose, docs_url=docs_url,
                             command=' '.join(['dd_pipeline'] + sys.argv[1:]) if is_cli(dd_pipeline) else f'dd_pipeline(out={str(out)!r}, ...)')
