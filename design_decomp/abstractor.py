@@ -530,19 +530,19 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
     make = _abstractor_make(data, r, size, dev, workers, stage1, keep_epochs, pretrained)
     learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet)
     if r['box_epochs']:
-        t, n = time.time(), learn.n_epoch
+        t, n, t1 = time.time(), learn.n_epoch, learn.train_seconds
         learn = fit_box_branch(stage1/'abstractor_best.pth', learn.dls, epochs=r['box_epochs'], lr=r['box_lr'], path=out, bs=r['box_batch_size'],
                                encoder=encoder if r['box_predicted'] else None, quiet=quiet)
         learn.model_config['recipe'] = r
         (stage1/'abstractor_last.pth').unlink(missing_ok=True)  # the first stage is finished: its best is the branch's base
-        learn.train_seconds, learn.resumed_at, learn.n_epoch = time.time()-t, 0, n
+        learn.train_seconds, learn.resumed_at, learn.n_epoch = t1 + time.time()-t, 0, n  # both stages
         res = evaluate(learn, split_dl(learn.dls, 'test'))
     return learn, res
 
 def validate_abstractor(checkpoint, data, size:int|None=None, device=None, batch_size:int=64, workers:int=0)->dict:
     "Test-split metrics of the Abstractor of `checkpoint` on `data` (true F_Tensors; end to end: `evaluate_abstractor` in `04a_evaluate`)."
     make = _abstractor_make(data, dict(ABSTRACTOR_RECIPES['best'], batch_size=batch_size), size, default_device(device), workers, None, False)
-    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
+    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint, 'abstractor')[1]
 
 # %% ../nbs/02_abstractor.ipynb #0eecbe0e
 def _yes_no(v, flag):

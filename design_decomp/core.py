@@ -40,7 +40,9 @@ def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cu
 
 # %% ../nbs/00a_core.ipynb #47f26e44
 def _umask()->int:
-    m = os.umask(0); os.umask(m); return m
+    "The process's umask, read without changing it where the system tells (Linux), else set and restored at once."
+    try: return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('Umask:')).split()[1], 8)
+    except (OSError, StopIteration, ValueError): m = os.umask(0o022); os.umask(m); return m
 
 def atomic_write(path:str|Path, write:callable, mode='wb'):
     "Call `write(f)` on a temporary file next to `path`, then rename it to `path`."
@@ -126,7 +128,9 @@ def _build(config:dict, kind:str|None, src:str)->torch.nn.Module:
     m = MODEL_KINDS[k]['build'](config); m.kind = k
     return m
 
-def _is_checkpoint_file(x)->bool: p = Path(x); return p.is_file() or p.suffix in ('.pth', '.pt')
+def _is_checkpoint_file(x)->bool:
+    "Whether `x` names a `.pth` training checkpoint rather than a pretrained model (a name, a folder, one of its files, a Hub id)."
+    p = Path(x); return p.suffix in ('.pth', '.pt') or (p.is_file() and p.name not in PRETRAINED_FILES and p.suffix != '.safetensors')
 
 def load_model(checkpoint, # a `.pth` checkpoint, or a pretrained model's name, folder or Hub id (`load_pretrained`)
                device=None, kind:str|None=None, # 'encoder', 'abstractor', 'decoder', 'probe'; `None`: any
@@ -146,10 +150,19 @@ import design_decomp
 PRETRAINED_DIR = Path(design_decomp.__file__).parent/'models'  # the models bundled with the package, a folder each
 PRETRAINED_FILES = ('config.json', 'model.safetensors', 'README.md')
 
+def _bundled()->list:
+    "The names of the bundled models."
+    return sorted(d.name for d in PRETRAINED_DIR.iterdir() if (d/'config.json').is_file()) if PRETRAINED_DIR.is_dir() else []
+
 def pretrained_models()->dict:
     "The bundled models: name → their `config.json` (kind, config, vocabulary, training record, card figures)."
-    if not PRETRAINED_DIR.is_dir(): return {}
-    return {d.name: json.loads((d/'config.json').read_text()) for d in sorted(PRETRAINED_DIR.iterdir()) if (d/'config.json').is_file()}
+    return {n: json.loads((PRETRAINED_DIR/n/'config.json').read_text()) for n in _bundled()}
+
+def _finite(o):
+    "`o` with non-finite floats as `None` (JSON has no infinity)."
+    if isinstance(o, dict): return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_finite(v) for v in o]
+    return None if isinstance(o, float) and not math.isfinite(o) else o
 
 def save_pretrained(checkpoint, # a training checkpoint (`.pth`)
                     folder, dtype=torch.float16, # the weights' dtype on disk (integer buffers stay as they are)
@@ -161,8 +174,9 @@ def save_pretrained(checkpoint, # a training checkpoint (`.pth`)
     sd = {k: (v.to(dtype) if v.is_floating_point() else v).clone().contiguous() for k, v in m.state_dict().items()}
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder/'model.safetensors', lambda f: f.write(st_save(sd, metadata={'format': 'pt'})))
-    save_json(folder/'config.json', _plain(dict(kind=m.kind, config=m.config, vocab=m.vocab, dtype=str(dtype).removeprefix('torch.'),
-                                                epoch=ck['epoch'], library=f'design_decomp {design_decomp.__version__}', **info)), indent=1)
+    save_json(folder/'config.json', _finite(_plain(dict(kind=m.kind, config=m.config, vocab=m.vocab, dtype=str(dtype).removeprefix('torch.'),
+                                                        epoch=ck['epoch'], library=f'design_decomp {design_decomp.__version__}', **info))),
+              indent=1, allow_nan=False)
     if card is not None: atomic_write(folder/'README.md', lambda f: f.write(card), mode='w')
     return folder
 
@@ -173,9 +187,12 @@ def pretrained_path(name_or_path, # a folder, a bundled name (`pretrained_models
                     revision:str|None=None)->Path: # the Hub revision (branch, tag or commit)
     "The local folder of a pretrained model; a Hub repo id is downloaded once into the Hugging Face cache."
     s, p = str(name_or_path), Path(name_or_path)
+    if p.is_file() and p.name in PRETRAINED_FILES: p = p.parent  # a file of the folder: the folder
     if p.is_dir(): folder = p
     elif '/' not in s and (PRETRAINED_DIR/s).is_dir(): folder = PRETRAINED_DIR/s
-    elif _HUB_ID.fullmatch(s) and not p.exists():
+    elif p.parent != Path('.') and p.parent.is_dir():  # a local path that isn't there: not a Hub id
+        raise FileNotFoundError(f"{s}: no such checkpoint file (.pth) or pretrained folder")
+    elif _HUB_ID.fullmatch(s):
         try: from huggingface_hub import snapshot_download
         except ImportError as e:
             raise FileNotFoundError(f"pretrained model {s!r}: no such folder or bundled name; to download it as a Hugging Face Hub repo, `pip install huggingface_hub`") from e
@@ -183,7 +200,7 @@ def pretrained_path(name_or_path, # a folder, a bundled name (`pretrained_models
         except Exception as e:
             raise FileNotFoundError(f"pretrained model {s!r}: no such folder or bundled name, and the Hugging Face Hub download failed ({type(e).__name__}: {str(e)[:200]})") from e
     else:
-        raise FileNotFoundError(f"pretrained model {s!r}: no such folder, bundled name ({', '.join(pretrained_models()) or 'none bundled'}) or Hub repo id (owner/name)")
+        raise FileNotFoundError(f"pretrained model {s!r}: no such folder, bundled name ({', '.join(_bundled()) or 'none bundled'}) or Hub repo id (owner/name)")
     miss = [f for f in PRETRAINED_FILES[:2] if not (folder/f).is_file()]
     if miss: raise FileNotFoundError(f"pretrained model {folder}: missing {' and '.join(miss)}")
     return folder
@@ -210,7 +227,7 @@ def load_pretrained(name_or_path, device=None, kind:str|None=None, revision:str|
     ck = dict(config=m.config, vocab=m.vocab, epoch=info.get('epoch'), loss=None, pretrained=info, source=str(folder))
     return m.to(default_device(device)).eval(), ck
 
-def from_pretrained(name_or_path, kind:str|None=None, device=None, revision:str|None=None)->torch.nn.Module:
+def from_pretrained(name_or_path, device=None, kind:str|None=None, revision:str|None=None)->torch.nn.Module:
     "The model of a bundled name, a local pretrained folder or a Hub repo id, in eval mode (`load_pretrained` without the dict)."
     return load_pretrained(name_or_path, device, kind, revision)[0]
 
@@ -374,13 +391,13 @@ def training_summary(learn:Learner, res:dict, out, prefix:str)->str:
             f"{prefix}_best.pth), history {out}/{prefix}_history.csv, loss curves {out}/{prefix}_history_loss.png\n"
             + json.dumps(dict(checkpoint=str(Path(out)/f'{prefix}_best.pth'), split='test', **res), indent=1))
 
-def validate_model(make_learner:callable, eval_dl:callable, checkpoint)->tuple:
+def validate_model(make_learner:callable, eval_dl:callable, checkpoint, kind:str|None=None)->tuple:
     "`(learner, held-out metrics)` of `checkpoint`, its learner built by `make_learner` from the checkpoint's config."
     if not checkpoint: raise ValueError("--validate needs --checkpoint CKPT")
     if _is_checkpoint_file(checkpoint):
         learn = make_learner(load_checkpoint(checkpoint)['config']); resume_learner(learn, checkpoint)
     else:  # a pretrained model: its (EMA) weights
-        m, ck = load_pretrained(checkpoint, 'cpu'); learn = make_learner(ck['config'])
+        m, ck = load_pretrained(checkpoint, 'cpu', kind); learn = make_learner(ck['config'])
         learn.model.load_state_dict(m.state_dict())
     return learn, evaluate(learn, eval_dl(learn))
 

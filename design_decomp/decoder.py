@@ -329,7 +329,7 @@ register_model('decoder', 'decoder_unet', build_decoder)
 def load_decoder(checkpoint, device=None, ema:bool=True):
     "The decoder of `checkpoint` (EMA weights unless `ema=False`) in eval mode, with its checkpoint dict (`load_model` for decoders)."
     m, ck = load_model(checkpoint, device, kind='decoder', ema=ema)
-    if ema and 'ema_state_dict' not in ck: warnings.warn(f"checkpoint {checkpoint}: no 'ema_state_dict'; sampling with the training weights")
+    if ema and 'ema_state_dict' not in ck and 'pretrained' not in ck: warnings.warn(f"checkpoint {checkpoint}: no 'ema_state_dict'; sampling with the training weights")
     m.vocab = m.vocab or default_vocab()
     return m, ck
 
@@ -365,7 +365,7 @@ def train_decoder(data, # dataset folder (from `dd_data`)
 def validate_decoder(checkpoint, data, size:int|None=None, device=None, batch_size:int=16, workers:int=0)->dict:
     "Held-out diffusion loss of the Decoder of `checkpoint` (EMA weights) on `data`."
     make = _decoder_make(data, dict(DECODER_RECIPES['best'], batch_size=batch_size, mixed_precision=None), size, default_device(device), workers, None, False)
-    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
+    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint, 'decoder')[1]
 
 # %% ../nbs/04_decoder.ipynb #9b5122dc
 @call_parse

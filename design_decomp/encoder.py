@@ -196,7 +196,7 @@ def train_encoder(data, # dataset folder (from `dd_data`)
 def validate_encoder(checkpoint, data, size:int|None=None, device=None, batch_size:int=32, workers:int=0)->dict:
     "Test-split metrics of the Encoder of `checkpoint` on `data`."
     make = _encoder_make(data, dict(ENCODER_RECIPES['best'], batch_size=batch_size), size, default_device(device), workers, None, False)
-    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint)[1]
+    return validate_model(make, lambda l: split_dl(l.dls, 'test'), checkpoint, 'encoder')[1]
 
 # %% ../nbs/01_encoder.ipynb #549334fc
 @call_parse

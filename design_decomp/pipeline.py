@@ -4,13 +4,13 @@
 
 # %% ../nbs/05_pipeline.ipynb #8c533e11
 from __future__ import annotations
-import base64, copy, html, json, os, shutil, time
+import base64, copy, html, json, os, time
 from pathlib import Path
 import numpy as np
 from PIL import Image
 from fastcore.script import call_parse, Param, store_true, is_cli
 from .core import (default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
-                                load_pretrained, pretrained_path)
+                                load_checkpoint, load_pretrained, pretrained_path, pretrained_models)
 from .data import generate_dataset, SyntheticDesignDataset, split_of, show_design, tensor_to_vmeta
 from .encoder import train_encoder, validate_encoder, load_encoder, decompose, ENCODER_RECIPES
 from .abstractor import train_abstractor, load_abstractor, score_ftensor, scores_text, agg_backend, ABSTRACTOR_RECIPES
@@ -43,16 +43,22 @@ RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=D
 STAGES = ('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report')
 
 def pipeline_config(preset:str='demo', size:int|None=None, n:int|None=None, seed:int=0,
-                    recipe:str='best')->dict: # the models' recipe: 'best' or 'plan'
-    "The settings of every stage for `preset` ('tiny', 'demo', 'full', 'pretrained'): each model's full recipe (or pretrained name), with `size` and `n` overriding the preset's."
+                    recipe:str='best', # the models' recipe: 'best' or 'plan'
+                    models:dict|None=None)->dict: # for 'pretrained': model → pretrained name or folder (default: the bundled `{model}-{size}`)
+    "The settings of every stage for `preset` ('tiny', 'demo', 'full', 'pretrained'): each model's full recipe (or pretrained model), with `size` and `n` overriding the preset's."
     if preset not in PRESETS: raise ValueError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
     c = copy.deepcopy(PRESETS[preset]); c.update(preset=preset, seed=seed, recipe=recipe)
     if size is not None: c['size'] = size
     if n is not None: c['n'] = n
     if c.pop('pretrained', False):  # each model a bundled name; no recipe applies
         if recipe != 'best': raise ValueError(f"--recipe {recipe}: the pretrained models were trained by their cards' recipes; leave --recipe out")
-        c['recipe'] = 'pretrained'
-        for m in RECIPES: c[m] = dict(pretrained=f"{m}-{c['size']}")
+        c['recipe'], have = 'pretrained', pretrained_models()
+        for m in RECIPES: c[m] = dict(pretrained=str((models or {}).get(m, f"{m}-{c['size']}")))
+        missing = [c[m]['pretrained'] for m in RECIPES if c[m]['pretrained'] not in have and not Path(c[m]['pretrained']).is_dir()]
+        if missing and not models: raise ValueError(f"--pretrained at {c['size']}²: no bundled {', '.join(missing)} (bundled: {', '.join(have) or 'none'})")
+        card = Path(c['encoder']['pretrained'])/'config.json'
+        card = have.get(c['encoder']['pretrained']) or (json.loads(card.read_text()) if card.exists() else {})
+        if n is None and 'data' in card: c['n'] = card['data']['n']  # the cards' data, so the figures compare
     else:
         for m, rs in RECIPES.items(): c[m] = get_recipe(rs, recipe, **c[m])
     if c['size'] % 16 or c['size'] < 32: raise ValueError(f"--size {c['size']}: use a multiple of 16, at least 32")
@@ -99,12 +105,19 @@ def _r4(d): return {k: round(v, 4) for k, v in d.items()}
 
 def use_pretrained(out:Path, c:dict, kind:str)->dict:
     "Write the pretrained model `c[kind]['pretrained']` as this run's `{kind}/{kind}_best.pth` (with its loss curves), for the later stages; its `config.json`."
-    name = c[kind]['pretrained']; m, ck = load_pretrained(name, 'cpu', kind)
+    name, fn = c[kind]['pretrained'], out/kind/f'{kind}_best.pth'
+    if fn.exists() and 'pretrained' not in load_checkpoint(fn):
+        raise ValueError(f"{fn}: a model trained in this folder; give the pretrained run another --out (nothing was changed)")
+    m, ck = load_pretrained(name, 'cpu', kind)
     if ck['config'].get('size') != c['size']: raise ValueError(f"pretrained model {name} works at {ck['config'].get('size')}², this run at {c['size']}²")
+    voc = json.loads((out/'data'/'dataset.json').read_text()).get('vocab', {})
+    odd = [k for k, v in (ck['vocab'] or {}).items() if k in voc and voc[k] != v]
+    if odd: raise ValueError(f"pretrained model {name}: its {', '.join(odd)} vocabulary differs from this run's dataset ({out/'data'/'dataset.json'})")
     save_checkpoint(out/kind/f'{kind}_best.pth', m, epoch=ck['epoch'] or 0, config=ck['config'], vocab=ck['vocab'], pretrained=ck['source'],
                     **({'ema_state_dict': m.state_dict()} if kind == 'decoder' else {}))  # its weights are the EMA weights already
-    curve = Path(ck['source'])/'loss.png'
-    if curve.exists(): shutil.copyfile(curve, out/kind/f'{kind}_history_loss.png')
+    curve, dst = Path(ck['source'])/'loss.png', out/kind/f'{kind}_history_loss.png'
+    if curve.exists(): atomic_write(dst, lambda f: f.write(curve.read_bytes()))
+    else: dst.unlink(missing_ok=True)
     return ck['pretrained']
 
 def _trained(kind, out, info, seconds=None)->tuple:
@@ -123,11 +136,11 @@ def stage_abstractor(out:Path, c:dict, dev, verbose=False):
     "Train the Abstractor (its box branch also on the Encoder's F_Tensors) or take the pretrained one; its test metrics and criteria on true and on Encoder-predicted F_Tensors."
     enc = out/'encoder'/'encoder_best.pth'
     if c['abstractor'].get('pretrained'): info = use_pretrained(out, c, 'abstractor')
-    else: info = None; train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
+    else: info = None; learn, _ = train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
     res = evaluate_abstractor(out/'abstractor'/'abstractor_best.pth', out/'data', enc, dev)
-    files, rec = _trained('abstractor', out, info, 0.)
+    files, rec = _trained('abstractor', out, info, None if info else learn.train_seconds)
     return files, dict(test=_r4(res['true']), end_to_end=_r4(res['end_to_end']), criteria=res['criteria']['true'],
-                       criteria_end_to_end=res['criteria']['end_to_end'], **(rec if info else {}))
+                       criteria_end_to_end=res['criteria']['end_to_end'], **rec)
 
 def stage_decoder(out:Path, c:dict, dev, verbose=False):
     "Train the Decoder (or take the pretrained one); its held-out diffusion loss (EMA weights)."
@@ -271,8 +284,8 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
     if cfg.get('recipe') == 'pretrained':
         parts.append("<p><b>Nothing was trained in this run</b>: its models are the pretrained "
                      + ', '.join(f"<code>{html.escape(str(cfg[k]['pretrained']))}</code>" for k in ('encoder', 'abstractor', 'decoder'))
-                     + " (how each was made and what it measured: its model card, <code>README.md</code> in its folder under "
-                     "<code>design_decomp/models/</code>), judged here on this run's data exactly as a trained run's models are.</p>")
+                     + " (how each was made and what it measured: its model card, <code>README.md</code> in its folder, "
+                     "<code>design_decomp/models/NAME/</code> for a bundled name), judged here on this run's data exactly as a trained run's models are.</p>")
     total = sum(r['seconds'] for r in S.values())
     parts.append('<h2>Stages</h2>' + _table([[k, f"{S[k]['seconds']:.0f} s" if k in S else '—', _gf(S.get(k, {})), html.escape(S.get(k, {}).get('finished', 'not run')),
                                             '<br>'.join(f'<code>{html.escape(o)}</code>' for o in list(S.get(k, {}).get('outputs', {}))[:3])
@@ -339,8 +352,9 @@ _PARAMS = dict(data=lambda c: dict(n=c['n'], size=c['size'], seed=c['seed']), en
 def _inputs(name:str, c:dict, out:Path)->list:
     "The files stage `name` reads: its earlier stages' outputs, and a pretrained model's weights."
     ins = [out/p for p in _INPUTS[name]]
-    if isinstance(c.get(name), dict) and c[name].get('pretrained'):
-        try: ins.append(pretrained_path(c[name]['pretrained'])/'model.safetensors')
+    p = isinstance(c.get(name), dict) and c[name].get('pretrained')
+    if p and (Path(p).exists() or '/' not in str(p)):  # a folder or a bundled name; a Hub id is not asked for each run
+        try: ins.append(pretrained_path(p)/'model.safetensors')
         except FileNotFoundError: pass  # the stage itself says what is missing
     return ins
 
@@ -350,11 +364,11 @@ def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=Non
                  docs_url:str|None=None, command:str='',
                  until:str='report')->dict: # the last stage to run
     "Run every stage of `config` (default: the demo preset) in `out` up to `until`, skipping those that are up to date; the stages' summaries."
+    if until not in STAGES: raise ValueError(f"until={until!r}: use one of {', '.join(STAGES)}")
     out, c = Path(out), config or pipeline_config()
     out.mkdir(parents=True, exist_ok=True)
     dev, st, t0 = default_device(device), PipelineState(out), time.time()
     st.d.update(config=c, device=str(dev), command=command, machine=machine_info(dev))
-    if until not in STAGES: raise ValueError(f"until={until!r}: use one of {', '.join(STAGES)}")
     log(f"{machine_text(st.d['machine'])}; preset {c['preset']}, recipes {c.get('recipe', 'best')}, {c['size']}², {c['n']} designs")
     for i, name in enumerate(STAGES[:STAGES.index(until)+1], 1):
         params, inputs = _PARAMS[name](c), _inputs(name, c, out)
