@@ -1,0 +1,55 @@
+"""Benchmark and build step: the bundled pretrained models, made by the product's own command and checked as users get them.
+
+1. `dd_pipeline --full --size S --n N --out bench/runs/pretrained_S` (the `full` preset: every model's `best` recipe
+   with its full epochs, then the report's evaluation) -- stages already done there are skipped, so a finished run
+   is only exported again;
+2. `export_pretrained` (design_decomp.pretrained): fp16 safetensors + config.json + model card per model into
+   design_decomp/models/{encoder,abstractor,decoder}-S, judged at `dd_pipeline --pretrained`'s settings (fp16 and
+   fp32) and on the test slice, replacing the folders of the same names;
+3. `dd_pipeline --pretrained --out bench/runs/pretrained_S_try`: the "try it now" command timed as a user runs it.
+
+Writes bench/pretrained.json (entry {device}_{size}): commands, machine, training and export times, file sizes, the
+criteria met, and the try-it-now time.
+
+    .venv/bin/python bench/pretrained.py --size 64 --n 3000
+"""
+import argparse, json, shutil, subprocess, sys, time
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0]); a = p.add_argument
+    a('--size', type=int, default=64); a('--n', type=int, default=3000); a('--seed', type=int, default=0)
+    a('--device', default='cpu'); a('--out', default=str(Path(__file__).with_suffix('.json')))
+    args = p.parse_args()
+    import matplotlib; matplotlib.use('Agg')
+    from design_decomp.core import default_device, machine_info, update_json, PRETRAINED_DIR
+    from design_decomp.pipeline import run_pipeline, pipeline_config, PipelineState
+    from design_decomp.pretrained import export_pretrained, KINDS
+    dev = default_device(args.device); run = root/'bench'/'runs'/f'pretrained_{args.size}'
+    cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --seed {args.seed} --out {run.relative_to(root)}'
+    run_pipeline(run, pipeline_config('full', args.size, args.n, args.seed), device=dev, command=cmd)
+    t = time.time(); infos = export_pretrained(run, device=dev); t_export = time.time()-t
+    try_out = root/'bench'/'runs'/f'pretrained_{args.size}_try'; shutil.rmtree(try_out, ignore_errors=True)
+    t = time.time()
+    r = subprocess.run([str(Path(sys.executable).parent/'dd_pipeline'), '--pretrained', '--size', str(args.size), '--device', dev.type, '--out', str(try_out)],
+                       capture_output=True, text=True)
+    t_try = time.time()-t
+    if r.returncode: raise SystemExit(f"dd_pipeline --pretrained failed:\n{r.stdout}\n{r.stderr}")
+    rep = json.loads((try_out/'report.json').read_text())
+    st = PipelineState(run).d
+    entry = dict(command='python bench/pretrained.py ' + ' '.join(sys.argv[1:]), training_command=cmd, date=time.strftime('%Y-%m-%d %H:%M'),
+                 machine=machine_info(dev), training_machine=st['machine'],
+                 stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=round(t_export, 1),
+                 models={n: dict(kind=i['kind'], parameters=i['parameters'], epochs=i['epoch'], train_seconds=i['train_seconds'],
+                                 bytes=(PRETRAINED_DIR/n/'model.safetensors').stat().st_size,
+                                 criteria_met=f"{sum(r['passed'] for r in i['figures']['report']['criteria'])} of {len(i['figures']['report']['criteria'])}")
+                         for n, i in infos.items()},
+                 total_bytes=sum(f.stat().st_size for n in infos for f in (PRETRAINED_DIR/n).iterdir()),
+                 try_it_now=dict(command=f'dd_pipeline --pretrained --size {args.size} --out try', seconds=round(t_try, 1),
+                                 passed=rep['passed'], failed=rep['failed']))
+    update_json(args.out, f'{dev.type}_{args.size}', entry)
+    print(json.dumps(entry, indent=1))
+
+if __name__ == '__main__': main()
