@@ -125,13 +125,23 @@ class DesignDecomposer:
         return W.VBox([W.HBox([self.upload, self.path]), self.out])
 
 # %% ../nbs/06_explore.ipynb #a88da871
-def explorer(run='demo', device=None):
-    "The three tools on tabs, for the `dd_pipeline` folder `run`."
-    run = Path(run)
-    need = [run/'data'/'dataset.json', run/'decoder'/'decoder_best.pth', run/'encoder'/'encoder_best.pth', run/'abstractor'/'abstractor_best.pth']
-    missing = [str(p) for p in need if not p.exists()]
-    if missing: raise FileNotFoundError(f"{run}: not a finished dd_pipeline folder (missing {', '.join(missing)}); run `dd_pipeline --out {run}` first")
-    tabs = W.Tab(children=[DatasetBrowser(run/'data').widget(), DesignGenerator(need[1], device).widget(),
-                           DesignDecomposer(need[2], need[3], device).widget()])
-    for i, t in enumerate(('Dataset', 'Generate', 'Decompose')): tabs.set_title(i, t)
+def explorer(run='demo', # a `dd_pipeline` folder: its dataset, and its models unless named below (`None`: no dataset tab)
+             device=None,
+             pretrained:int|None=None, # an image size: the bundled `{model}-{size}` models (the run then only lends its dataset)
+             encoder=None, abstractor=None, decoder=None): # a checkpoint, or a pretrained name or folder, for each model
+    "The three tools on tabs: the dataset of `run`, and its models or the pretrained ones named."
+    run = Path(run) if run is not None else None
+    names = dict(encoder=encoder, abstractor=abstractor, decoder=decoder)
+    for k in names:
+        if names[k] is None and pretrained is not None: names[k] = f'{k}-{pretrained}'
+        if names[k] is None and run is not None: names[k] = run/k/f'{k}_best.pth'
+    need = [p for p in ([run/'data'/'dataset.json'] if run is not None else []) + [v for v in names.values() if isinstance(v, Path)] if not p.exists()]
+    if need or None in names.values():
+        raise FileNotFoundError(f"{run}: not a finished dd_pipeline folder (missing {', '.join(map(str, need))}); run `dd_pipeline --out {run}` first, "
+                                "or name the models (pretrained=64 for the bundled ones)" if run is not None else
+                                "explorer: no run folder and no models; give run, pretrained=64, or encoder=, abstractor= and decoder=")
+    tools = ([('Dataset', DatasetBrowser(run/'data').widget())] if run is not None else []) + [
+             ('Generate', DesignGenerator(names['decoder'], device).widget()), ('Decompose', DesignDecomposer(names['encoder'], names['abstractor'], device).widget())]
+    tabs = W.Tab(children=[w for _, w in tools])
+    for i, (t, _) in enumerate(tools): tabs.set_title(i, t)
     return tabs
