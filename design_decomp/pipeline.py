@@ -38,7 +38,7 @@ PRESETS = dict(
     full=dict(size=256, n=10000, encoder=dict(), abstractor=dict(), decoder=dict(epochs=36),
               samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)),
     pretrained=dict(size=64, n=3000, pretrained=True,  # the bundled `{model}-{size}` models on their cards' data: nothing is trained
-                    samples=dict(steps=25, guidance=3.), evaluate=dict(n=100, n_ref=600, steps=25)))
+                    samples=dict(steps=20, guidance=3.), evaluate=dict(n=100, n_ref=600, steps=20)))
 RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=DECODER_RECIPES)
 STAGES = ('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report')
 
