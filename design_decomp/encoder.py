@@ -24,10 +24,10 @@ from .core import (default_device, load_checkpoint, CheckpointCallback, NonFinit
 from .data import COLOUR_ROLES, F_CHANNELS, VOID_RGB, TensorFTensor, design_dls, split_dl
 
 # %% auto #0
-__all__ = ['ENCODER_RECIPES', 'conv_block', 'Up', 'UNet', 'soft_dice', 'CompositeLoss', 'FTensorMetric', 'ftensor_stats',
-           'encoder_metrics', 'encoder_config', 'build_encoder', 'encoder_learner', 'show_results', 'per_image_iou',
-           'plot_per_image_iou', 'train_encoder', 'validate_encoder', 'dd_train_encoder', 'load_encoder', 'letterbox',
-           'image_ftensors', 'decompose', 'read_image']
+__all__ = ['ENCODER_RECIPES', 'MAX_IMAGE_PIXELS', 'conv_block', 'Up', 'UNet', 'soft_dice', 'CompositeLoss', 'FTensorMetric',
+           'ftensor_stats', 'encoder_metrics', 'encoder_config', 'build_encoder', 'encoder_learner', 'show_results',
+           'per_image_iou', 'plot_per_image_iou', 'train_encoder', 'validate_encoder', 'dd_train_encoder',
+           'load_encoder', 'letterbox', 'image_ftensors', 'decompose', 'to_rgb', 'read_image']
 
 # %% ../nbs/01_encoder.ipynb #97dbc687
 def conv_block(ni, nf):
@@ -266,10 +266,26 @@ def decompose(model, img:np.ndarray, size:int|None=None)->np.ndarray:
     hier = F.interpolate(f[:, 3:], size=(H, W), mode='bilinear', align_corners=False)
     return torch.cat([masks, hier], 1)[0].numpy()
 
+MAX_IMAGE_PIXELS = 40_000_000  # larger images are refused before they are decoded (a decompression bomb is a few KB on disk)
+
+def to_rgb(im:Image.Image)->np.ndarray:
+    "RGB uint8 array of Pillow image `im` as people see it: EXIF orientation applied, 16-bit scaled (not clipped), transparency over white."
+    from PIL import ImageOps
+    im = ImageOps.exif_transpose(im)
+    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):  # 16-bit (or 32-bit integer) grey: scale to 8 bits
+        a = np.asarray(im, dtype=np.float64); top = 65535. if im.mode.startswith('I;16') or a.max() <= 65535 else float(a.max())
+        g = np.clip(a/top*255+0.5, 0, 255).astype(np.uint8); return np.ascontiguousarray(np.stack([g]*3, -1))
+    if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
+        im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255)); im = Image.alpha_composite(bg, im)
+    return np.asarray(im.convert('RGB'))
+
 def read_image(fn)->np.ndarray:
-    "RGB uint8 array of image file `fn`, with an error that names it."
+    "RGB uint8 array of image file `fn` (`to_rgb`), with an error that names it; larger than `MAX_IMAGE_PIXELS` is refused."
     fn = Path(fn)
     if not fn.exists(): raise FileNotFoundError(f"{fn}: no such image")
     try:
-        with Image.open(fn) as im: return np.asarray(im.convert('RGB'))
-    except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{fn}: can't be read as an image ({e})") from e
+        with Image.open(fn) as im:
+            if im.width*im.height > MAX_IMAGE_PIXELS:
+                raise ValueError(f"{fn}: {im.width}×{im.height} pixels is more than the {MAX_IMAGE_PIXELS:,} read (design_decomp.encoder.MAX_IMAGE_PIXELS); scale it down first")
+            return to_rgb(im)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e: raise ValueError(f"{fn}: can't be read as an image ({e})") from e
