@@ -34,7 +34,7 @@ __all__ = ['CONTENT_LEVELS', 'TOKEN_FEATURES', 'ABSTRACTOR_RECIPES', 'ftensor_in
            'plot_grammar_scatter', 'plot_confusion', 'labels_text', 'show_worst', 'predicted_ftensors',
            'predicted_ftensor_dl', 'load_abstractor', 'with_box_branch', 'cached_inputs', 'box_branch_learner',
            'fit_box_branch', 'train_abstractor', 'validate_abstractor', 'dd_train_abstractor', 'letterbox_ftensor',
-           'score_ftensor', 'scores_text', 'agg_backend', 'decompose_file', 'dd_decompose']
+           'score_ftensor', 'scores_text', 'agg_backend', 'output_stems', 'decompose_file', 'dd_decompose']
 
 # %% ../nbs/02_abstractor.ipynb #1b8fc84f
 def ftensor_input(x, n_colours:int)->torch.Tensor:
@@ -634,10 +634,20 @@ def agg_backend():
     try: yield plt
     finally: plt.switch_backend(old)
 
-def decompose_file(fn, out:Path, enc, eck:dict, ab=None, ack:dict|None=None, **extra)->list:
-    "Write `{stem}_ftensor.npy`, `{stem}_decomposed.png` and, with Abstractor `ab`, `{stem}_scores.json` (plus `extra`) for image `fn`; return the paths."
+def output_stems(files)->list:
+    "A distinct output name for each of `files`: its stem; where stems repeat, its folder's name in front, then a number."
+    ps = [Path(f) for f in files]; count = lambda xs: {x: xs.count(x) for x in xs}
+    stems = [p.stem for p in ps]; n = count(stems)
+    stems = [f'{p.parent.name}_{s}' if n[s] > 1 and p.parent.name else s for p, s in zip(ps, stems)]; n = count(stems)
+    seen = {}
+    for i, s in enumerate(stems):
+        if n[s] > 1: seen[s] = seen.get(s, 0)+1; stems[i] = f'{s}_{seen[s]}'
+    return stems
+
+def decompose_file(fn, out:Path, enc, eck:dict, ab=None, ack:dict|None=None, stem:str|None=None, **extra)->list:
+    "Write `{stem}_ftensor.npy`, `{stem}_decomposed.png` and, with Abstractor `ab`, `{stem}_scores.json` (plus `extra`) for image `fn` (`stem`: its file's, unless given); return the paths."
     import matplotlib.pyplot as plt
-    img, stem = read_image(fn), Path(fn).stem
+    img, stem = read_image(fn), stem or Path(fn).stem
     f = decompose(enc, img)
     written = [save_npy(out/f'{stem}_ftensor.npy', encode_ftensor(f))]
     fig = show_design(img, f, vocab=eck['vocab'])
@@ -655,12 +665,13 @@ def dd_decompose(images:Param("PNG/JPG files to decompose", str, nargs='+'),
                  abstractor:Param("abstractor checkpoint or pretrained name (e.g. abstractor-64): also predict intent and grammar scores", str)=None,
                  out:Param("output folder", str)='decomposed',
                  device:Param("cuda, mps, cpu (default: best available)", str)=None):
-    "Decompose design images: `{name}_ftensor.npy` (uint8, as in datasets), `{name}_decomposed.png` and, with `--abstractor`, `{name}_scores.json`."
+    "Decompose design images: `{name}_ftensor.npy` (uint8, as in datasets), `{name}_decomposed.png` and, with `--abstractor`, `{name}_scores.json` (`output_stems`: images of the same name get distinct ones)."
     try:
         enc, eck = load_encoder(checkpoint, device)
         ab, ack = load_abstractor(abstractor, device) if abstractor else (None, None)
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        with agg_backend(): written = [o for fn in images for o in decompose_file(fn, out, enc, eck, ab, ack, encoder=str(checkpoint), abstractor=str(abstractor))]
+        with agg_backend(): written = [o for fn, stem in zip(images, output_stems(images))
+                                       for o in decompose_file(fn, out, enc, eck, ab, ack, stem=stem, encoder=str(checkpoint), abstractor=str(abstractor))]
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"dd_decompose: {e}")
     print('wrote ' + ', '.join(map(str, written)))
     return None if is_cli(dd_decompose) else written
