@@ -20,36 +20,37 @@ root = Path(__file__).resolve().parent.parent
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0]); a = p.add_argument
-    a('--size', type=int, default=64); a('--n', type=int, default=3000); a('--seed', type=int, default=0)
-    a('--device', default='cpu'); a('--out', default=str(Path(__file__).with_suffix('.json')))
+    a('--size', type=int, default=64); a('--n', type=int, default=3000)
+    a('--device', default=None, help='for training (the cards are always measured on the CPU: the Decoder draws its noise on the device)')
+    a('--out', default=str(Path(__file__).with_suffix('.json')))
     args = p.parse_args()
     import matplotlib; matplotlib.use('Agg')
     from design_decomp.core import default_device, machine_info, update_json, PRETRAINED_DIR
     from design_decomp.pipeline import run_pipeline, pipeline_config, PipelineState
     from design_decomp.pretrained import export_pretrained, KINDS
     dev = default_device(args.device); run = root/'bench'/'runs'/f'pretrained_{args.size}'
-    cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --seed {args.seed} --out {run.relative_to(root)}'
-    run_pipeline(run, pipeline_config('full', args.size, args.n, args.seed), device=dev, command=cmd)
-    t = time.time(); infos = export_pretrained(run, device=dev); t_export = time.time()-t
+    cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --out {run.relative_to(root)}'
+    run_pipeline(run, pipeline_config('full', args.size, args.n), device=dev, command=cmd)   # seed 0: what dd_pipeline --pretrained regenerates
+    t = time.time(); infos = export_pretrained(run, device='cpu'); t_export = time.time()-t
     try_out = root/'bench'/'runs'/f'pretrained_{args.size}_try'; shutil.rmtree(try_out, ignore_errors=True)
     t = time.time()
-    r = subprocess.run([str(Path(sys.executable).parent/'dd_pipeline'), '--pretrained', '--size', str(args.size), '--device', dev.type, '--out', str(try_out)],
+    r = subprocess.run([str(Path(sys.executable).parent/'dd_pipeline'), '--pretrained', '--size', str(args.size), '--device', 'cpu', '--out', str(try_out)],
                        capture_output=True, text=True)
     t_try = time.time()-t
     if r.returncode: raise SystemExit(f"dd_pipeline --pretrained failed:\n{r.stdout}\n{r.stderr}")
     rep = json.loads((try_out/'report.json').read_text())
     st = PipelineState(run).d
     entry = dict(command='python bench/pretrained.py ' + ' '.join(sys.argv[1:]), training_command=cmd, date=time.strftime('%Y-%m-%d %H:%M'),
-                 machine=machine_info(dev), training_machine=st['machine'],
+                 machine=machine_info('cpu'), training_machine=dict(st['machine'], gflops_fp32_2048=st['stages']['encoder']['gflops']),
                  stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=round(t_export, 1),
-                 models={n: dict(kind=i['kind'], parameters=i['parameters'], epochs=i['epoch'], train_seconds=i['train_seconds'],
+                 models={n: dict(kind=i['kind'], parameters=i['parameters'], epochs=i['epochs'], best_epoch=i['epoch'], train_seconds=i['train_seconds'],
                                  bytes=(PRETRAINED_DIR/n/'model.safetensors').stat().st_size,
                                  criteria_met=f"{sum(r['passed'] for r in i['figures']['report']['criteria'])} of {len(i['figures']['report']['criteria'])}")
                          for n, i in infos.items()},
                  total_bytes=sum(f.stat().st_size for n in infos for f in (PRETRAINED_DIR/n).iterdir()),
                  try_it_now=dict(command=f'dd_pipeline --pretrained --size {args.size} --out try', seconds=round(t_try, 1),
                                  passed=rep['passed'], failed=rep['failed']))
-    update_json(args.out, f'{dev.type}_{args.size}', entry)
+    update_json(args.out, f'{dev.type}_{args.size}', entry)   # the training device
     print(json.dumps(entry, indent=1))
 
 if __name__ == '__main__': main()

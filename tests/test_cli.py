@@ -69,3 +69,40 @@ def test_pipeline_tiny(tmp_path):
     (out/'pipeline.json').write_text('not json')
     r = run('dd_pipeline', '--out', out, '--tiny', ok=False)
     assert 'pipeline.json: not valid JSON' in r.stderr
+
+def _bundled64():
+    from design_decomp.core import pretrained_models
+    return all(f'{k}-64' in pretrained_models() for k in ('encoder', 'abstractor', 'decoder'))
+
+@pytest.mark.skipif(not _bundled64(), reason='the 64² models are not bundled in this checkout')
+def test_pretrained_try_it_now(tmp_path):
+    "The README's first command on the bundled models writes the report their cards promise; every other command takes their names."
+    from design_decomp.core import pretrained_models
+    from design_decomp.pretrained import KINDS, figures, compare, compare_text
+    from design_decomp.pipeline import PRESETS
+    out = tmp_path/'try'
+    r = run('dd_pipeline', '--pretrained', '--device', 'cpu', '--out', out)
+    assert '[7/7 report]' in r.stdout and 'encoder-64' in (out/'report.html').read_text()
+    cards = {k: pretrained_models()[f'{k}-64']['figures']['report'] for k in KINDS}
+    rows = compare(cards, figures(out))
+    assert all(o['ok'] for o in rows), compare_text(rows)                 # every figure within its tolerance, every verdict as on the card
+    rep = json.loads((out/'report.json').read_text())
+    got = {(c['model'], c['measured_on'], c['name']): c['passed'] for c in rep['criteria']}
+    claimed = [c for k in KINDS for c in cards[k]['criteria'] if c['passed']]
+    failed = [c for c in claimed if not got.get((c['model'], c['measured_on'], c['name']))]
+    assert claimed and not failed, f"claimed by the cards, not passed in {out/'report.json'}: {failed}"   # the report passes what the cards claim
+    assert pretrained_models()['decoder-64']['settings']['report'] == {k: PRESETS['pretrained'][k] for k in ('samples', 'evaluate')}  # judged as the command judges
+    img = out/'samples'/'design_000.png'
+    run('dd_decompose', img, '--checkpoint', 'encoder-64', '--abstractor', 'abstractor-64', '--device', 'cpu', '--out', tmp_path/'dec')
+    s = json.loads((tmp_path/'dec'/'design_000_scores.json').read_text())
+    assert s['goal']['name'] in pretrained_models()['abstractor-64']['vocab']['goal']
+    run('dd_sample', '--checkpoint', 'decoder-64', '--goal', 'inspire', '--format', 'poster', '--n', 2, '--steps', 5, '--device', 'cpu', '--out', tmp_path/'s')
+    assert len(list((tmp_path/'s').glob('design_*.png'))) == 2
+    r = run('dd_evaluate', 'encoder', '--checkpoint', 'encoder-64', '--data', out/'data', '--device', 'cpu')
+    assert 'criteria (test): iou_text' in r.stdout
+    r = run('dd_sample', '--checkpoint', 'decoder-65', '--n', 1, '--out', tmp_path/'s2', ok=False)
+    assert "decoder-65" in r.stderr and 'decoder-64' in r.stderr       # names what is bundled
+    r = run('dd_decompose', img, '--checkpoint', 'decoder-64', '--out', tmp_path/'d2', ok=False)
+    assert 'decoder-64' in r.stderr and 'encoder' in r.stderr           # the wrong kind of model, by name
+    r = run('dd_pipeline', '--pretrained', '--size', 128, '--out', tmp_path/'t128', ok=False)
+    assert 'no bundled encoder-128' in r.stderr
