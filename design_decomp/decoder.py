@@ -419,8 +419,16 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
               guidance:Param("classifier-free guidance weight w (1: conditional model, 0: unconditional)", float)=3.,
               seed:Param("random seed", int)=0,
               out:Param("output folder", str)='samples',
-              device:Param("cuda, mps, cpu (default: best available)", str)=None):
+              device:Param("cuda, mps, cpu (default: best available)", str)=None,
+              force:Param("replace the designs of an earlier run in --out", store_true)=False):
     "Generate designs from a V_Meta with a trained Decoder: PNGs, a grid and samples.json."
+    if n < 1: raise SystemExit(f"dd_sample: --n {n}: ask for at least one design")
+    if steps < 1: raise SystemExit(f"dd_sample: --steps {steps}: use at least one step")
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise SystemExit(f"dd_sample: --out {out}: a file, not a folder")
+    old = sorted(out.glob('design_*.png')) + [o for o in (out/'grid.png', out/'samples.json') if o.exists()] if out.is_dir() else []
+    if old and not force:
+        raise SystemExit(f"dd_sample: --out {out} holds the designs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
     try: model, ck = load_decoder(checkpoint, device)
     except (FileNotFoundError, ValueError) as e: raise SystemExit(f"dd_sample: {e}")
     try: cond = make_conds(model.vocab, goal, format, tone, n, seed)
@@ -428,7 +436,8 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
     if sampler not in ('ddim', 'ddpm'): raise SystemExit(f"dd_sample: --sampler {sampler!r}: use ddim or ddpm")
     t = time.time()
     imgs = sample_designs(model, cond=cond, steps=steps, sampler=sampler, guidance=guidance, seed=seed, progress=True)
-    out = Path(out); items = []
+    for o in old: o.unlink(missing_ok=True)  # --force: none of the earlier run's designs stays beside the new ones
+    items = []
     for i, (x, c) in enumerate(zip(imgs, cond)):
         fn = out/f'design_{i:03d}.png'; save_png(fn, design_grid(x[None], 1, pad=0))
         items.append(dict(file=fn.name, **tensor_to_vmeta(c, model.vocab)))
