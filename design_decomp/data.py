@@ -675,6 +675,8 @@ def generate_dataset(path:str|Path, # folder to write (created if missing)
         diff = {k: (old.get(k), v) for k,v in dict(seed=seed, size=size, generator_version=GENERATOR_VERSION).items() if old.get(k)!=v}
         if diff: raise ValueError(f"{info}: this folder holds a dataset with other settings ({', '.join(f'{k}: {a} there, {b} asked' for k,(a,b) in diff.items())}); use another --out")
         n = max(n, old['n'])
+    elif any((path/d).is_dir() and any((path/d).iterdir()) for d in ('images', 'f_tensors', 'metadata')):  # dd_data writes dataset.json first
+        raise ValueError(f"{path}: holds design files but no dataset.json (not a folder dd_data wrote, or its record was deleted); use another --out")
     save_json(info, _info(n, size, seed, complete=False), indent=1)
     todo = [i for i in range(n) if not _fn(path, 'metadata', i).exists()]
     chunks = [todo[i:i+chunk] for i in range(0, len(todo), chunk)]
