@@ -1,8 +1,8 @@
 """Benchmark and build step: the bundled pretrained models, made by the product's own command and checked as users get them.
 
 1. `dd_pipeline --full --size S --n N --out bench/runs/pretrained_S` (the `full` preset: every model's `best` recipe
-   with its full epochs, then the report's evaluation) -- stages already done there are skipped, so a finished run
-   is only exported again;
+   with its full epochs) up to the Decoder's training, or with --judge_run to its report -- stages already done there
+   are skipped, so a finished run is only exported again;
 2. `export_pretrained` (design_decomp.pretrained): fp16 safetensors + config.json + model card per model into
    design_decomp/models/{encoder,abstractor,decoder}-S, judged at `dd_pipeline --pretrained`'s settings (fp16 and
    fp32) and on the test slice, replacing the folders of the same names;
@@ -22,6 +22,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0]); a = p.add_argument
     a('--size', type=int, default=64); a('--n', type=int, default=3000)
     a('--device', default=None, help='for training (the cards are always measured on the CPU: the Decoder draws its noise on the device)')
+    a('--judge_run', action='store_true', help="also the full preset's own judging of the trained Decoder and the run's report")
     a('--out', default=str(Path(__file__).with_suffix('.json')))
     args = p.parse_args()
     import matplotlib; matplotlib.use('Agg')
@@ -30,7 +31,10 @@ def main():
     from design_decomp.pretrained import export_pretrained, KINDS
     dev = default_device(args.device); run = root/'bench'/'runs'/f'pretrained_{args.size}'
     cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --out {run.relative_to(root)}'
-    run_pipeline(run, pipeline_config('full', args.size, args.n), device=dev, command=cmd)   # seed 0: what dd_pipeline --pretrained regenerates
+    # seed 0: what dd_pipeline --pretrained regenerates. The stages up to the Decoder's training: the export judges the designs
+    # itself, fp16 and fp32, at dd_pipeline --pretrained's settings (the full preset's own judging, 300 designs against 2,000
+    # with DDIM-50, takes about 12 minutes more on 2 cores; --judge_run adds it and the run's report)
+    run_pipeline(run, pipeline_config('full', args.size, args.n), device=dev, command=cmd, until='report' if args.judge_run else 'decoder')
     t = time.time(); infos = export_pretrained(run, device='cpu'); t_export = time.time()-t
     try_out = root/'bench'/'runs'/f'pretrained_{args.size}_try'; shutil.rmtree(try_out, ignore_errors=True)
     t = time.time()
