@@ -13,7 +13,7 @@ criteria met, and the try-it-now time.
 
     .venv/bin/python bench/pretrained.py --size 64 --n 3000
 """
-import argparse, json, shutil, subprocess, sys, time
+import argparse, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -22,20 +22,24 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0]); a = p.add_argument
     a('--size', type=int, default=64); a('--n', type=int, default=3000)
     a('--device', default=None, help='for training (the cards are always measured on the CPU: the Decoder draws its noise on the device)')
+    a('--reuse', action='store_true', help='no training or export: time the try-it-now command on the bundled models and record them')
     a('--judge_run', action='store_true', help="also the full preset's own judging of the trained Decoder and the run's report")
     a('--out', default=str(Path(__file__).with_suffix('.json')))
     args = p.parse_args()
     import matplotlib; matplotlib.use('Agg')
-    from design_decomp.core import default_device, machine_info, update_json, PRETRAINED_DIR
+    from design_decomp.core import default_device, machine_info, update_json, PRETRAINED_DIR, pretrained_models
     from design_decomp.pipeline import run_pipeline, pipeline_config, PipelineState
     from design_decomp.pretrained import export_pretrained, KINDS
-    dev = default_device(args.device); run = root/'bench'/'runs'/f'pretrained_{args.size}'
-    cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --out {run.relative_to(root)}'
+    os.chdir(root)  # the run folder relative, as dd_pipeline records it: an absolute path would not match its stage records and retrain
+    dev = default_device(args.device); run = Path('bench')/'runs'/f'pretrained_{args.size}'
+    cmd = f'dd_pipeline --full --size {args.size} --n {args.n} --out {run}'
     # seed 0: what dd_pipeline --pretrained regenerates. The stages up to the Decoder's training: the export judges the designs
     # itself, fp16 and fp32, at dd_pipeline --pretrained's settings (the full preset's own judging, 300 designs against 2,000
     # with DDIM-50, takes about 12 minutes more on 2 cores; --judge_run adds it and the run's report)
-    run_pipeline(run, pipeline_config('full', args.size, args.n), device=dev, command=cmd, until='report' if args.judge_run else 'decoder')
-    t = time.time(); infos = export_pretrained(run, device='cpu'); t_export = time.time()-t
+    if args.reuse: infos, t_export = {n: i for n, i in pretrained_models().items() if n.endswith(f'-{args.size}')}, None
+    else:
+        run_pipeline(run, pipeline_config('full', args.size, args.n), device=dev, command=cmd, until='report' if args.judge_run else 'decoder')
+        t = time.time(); infos = export_pretrained(run, device='cpu'); t_export = round(time.time()-t, 1)
     try_out = root/'bench'/'runs'/f'pretrained_{args.size}_try'; shutil.rmtree(try_out, ignore_errors=True)
     t = time.time()
     r = subprocess.run([str(Path(sys.executable).parent/'dd_pipeline'), '--pretrained', '--size', str(args.size), '--device', 'cpu', '--out', str(try_out)],
@@ -46,7 +50,7 @@ def main():
     st = PipelineState(run).d
     entry = dict(command='python bench/pretrained.py ' + ' '.join(sys.argv[1:]), training_command=cmd, date=time.strftime('%Y-%m-%d %H:%M'),
                  machine=machine_info('cpu'), training_machine=dict(st['machine'], gflops_fp32_2048=st['stages']['encoder']['gflops']),
-                 stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=round(t_export, 1),
+                 stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=t_export,
                  models={n: dict(kind=i['kind'], parameters=i['parameters'], epochs=i['epochs'], best_epoch=i['epoch'], train_seconds=i['train_seconds'],
                                  bytes=(PRETRAINED_DIR/n/'model.safetensors').stat().st_size,
                                  criteria_met=f"{sum(r['passed'] for r in i['figures']['report']['criteria'])} of {len(i['figures']['report']['criteria'])}")
