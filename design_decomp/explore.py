@@ -125,13 +125,15 @@ class DesignDecomposer:
         return W.VBox([W.HBox([self.upload, self.path]), self.out])
 
 # %% ../nbs/06_explore.ipynb #a88da871
-def explorer(run='demo', # a `dd_pipeline` folder: its dataset, and its models unless named below (`None`: no dataset tab)
+def explorer(run='demo', # a `dd_pipeline` folder: its dataset, and its models unless named below (`None`, or no dataset there with the models named: no dataset tab)
              device=None,
              pretrained:int|None=None, # an image size: the bundled `{model}-{size}` models (the run then only lends its dataset)
              encoder=None, abstractor=None, decoder=None): # a checkpoint, or a pretrained name or folder, for each model
     "The three tools on tabs: the dataset of `run`, and its models or the pretrained ones named."
     run = Path(run) if run is not None else None
     names = dict(encoder=encoder, abstractor=abstractor, decoder=decoder)
+    if run is not None and not (run/'data'/'dataset.json').exists() and (pretrained is not None or None not in names.values()):
+        run = None  # the models are named and the folder has no dataset: no dataset tab
     for k in names:
         if names[k] is None and pretrained is not None: names[k] = f'{k}-{pretrained}'
         if names[k] is None and run is not None: names[k] = run/k/f'{k}_best.pth'
