@@ -27,11 +27,11 @@ from .data import default_vocab, vmeta_to_tensor, tensor_to_vmeta, design_dls, s
 from .diffusion import noise_schedule, timestep_embedding, DiffusionCallback, EMA, ddim_sample, ddpm_sample
 
 # %% auto #0
-__all__ = ['NULL_TONE', 'DECODER_RECIPES', 'null_vmeta', 'VMetaTokens', 'ResBlock', 'SelfAttention', 'CrossAttention',
-           'AttnBlock', 'DecoderUNet', 'make_conds', 'sample_designs', 'design_grid', 'save_png', 'ToDiffusionRange',
-           'decoder_config', 'build_decoder', 'SampleGridCallback', 'CPUBFloat16', 'decoder_learner', 'load_decoder',
-           'train_decoder', 'validate_decoder', 'dd_train_decoder', 'dd_sample', 'goal_format_figure',
-           'guidance_sweep_figure', 'cross_attention_maps', 'attention_figure']
+__all__ = ['NULL_TONE', 'PRECISIONS', 'DECODER_RECIPES', 'null_vmeta', 'VMetaTokens', 'ResBlock', 'SelfAttention',
+           'CrossAttention', 'AttnBlock', 'DecoderUNet', 'make_conds', 'sample_designs', 'design_grid', 'save_png',
+           'ToDiffusionRange', 'decoder_config', 'build_decoder', 'SampleGridCallback', 'CPUBFloat16',
+           'decoder_learner', 'load_decoder', 'train_decoder', 'validate_decoder', 'dd_train_decoder', 'dd_sample',
+           'goal_format_figure', 'guidance_sweep_figure', 'cross_attention_maps', 'attention_figure']
 
 # %% ../nbs/04_decoder.ipynb #f6806559
 NULL_TONE = -1.
@@ -193,6 +193,7 @@ def make_conds(vocab:dict, goal=None, format=None, tone=0.5, n:int|None=None, se
 
 # %% ../nbs/04_decoder.ipynb #c4fbbe4c
 def _sched(config): return noise_schedule(config.get('schedule', 'linear'), config.get('T', 1000))
+PRECISIONS = ('fp32', 'bf16')  # of sampling: bf16 autocast runs the network 2.5× faster on a CPU with AVX-512 BF16 (04_decoder)
 
 @torch.no_grad()
 def sample_designs(model, goal=None, format=None, tone=0.5, n:int|None=None,
@@ -200,9 +201,11 @@ def sample_designs(model, goal=None, format=None, tone=0.5, n:int|None=None,
                    sampler:str='ddim', guidance:float=3., seed:int=0,
                    cond:torch.Tensor|None=None, # V_Meta rows `[n,3]` instead of goal/format/tone
                    vocab:dict|None=None, size:int|None=None, batch_size:int=64, clip:float|None=1., device=None,
+                   precision:str='fp32', # the network's arithmetic: 'fp32', or 'bf16' autocast (the update itself stays fp32)
                    progress:bool=False)->torch.Tensor:
     "`n` designs `[n,3,H,W]` in [0,1] (on the CPU) from `model` for the given V_Meta."
     if sampler not in ('ddim', 'ddpm'): raise ValueError(f"sampler {sampler!r}: use 'ddim' or 'ddpm'")
+    if precision not in PRECISIONS: raise ValueError(f"precision {precision!r}: use {' or '.join(map(repr, PRECISIONS))}")
     cfg = getattr(model, 'config', {})
     vocab = vocab or getattr(model, 'vocab', None) or default_vocab()
     if cond is None: cond = make_conds(vocab, goal, format, tone, n, seed)
@@ -214,8 +217,9 @@ def sample_designs(model, goal=None, format=None, tone=0.5, n:int|None=None,
     out = []
     for c in cond.split(batch_size):
         shape = (len(c), cfg.get('c_in', 3), size, size)
-        x = (ddim_sample(model, sched, shape, c.to(dev), n_steps=steps, **kw) if sampler == 'ddim'
-             else ddpm_sample(model, sched, shape, c.to(dev), **kw))
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == 'bf16'):
+            x = (ddim_sample(model, sched, shape, c.to(dev), n_steps=steps, **kw) if sampler == 'ddim'
+                 else ddpm_sample(model, sched, shape, c.to(dev), **kw))
         out.append(((x.float().clamp(-1, 1)+1)/2*255).round().div(255).cpu())
     return torch.cat(out)
 
@@ -418,12 +422,14 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
               sampler:Param("ddim or ddpm", str)='ddim',
               guidance:Param("classifier-free guidance weight w (1: conditional model, 0: unconditional)", float)=3.,
               seed:Param("random seed", int)=0,
+              precision:Param("the network's arithmetic: fp32, or bf16 autocast (2.5× faster on a CPU with AVX-512 BF16)", str)='fp32',
               out:Param("output folder", str)='samples',
               device:Param("cuda, mps, cpu (default: best available)", str)=None,
               force:Param("replace the designs of an earlier run in --out", store_true)=False):
     "Generate designs from a V_Meta with a trained Decoder: PNGs, a grid and samples.json."
     if n < 1: raise SystemExit(f"dd_sample: --n {n}: ask for at least one design")
     if steps < 1: raise SystemExit(f"dd_sample: --steps {steps}: use at least one step")
+    if precision not in PRECISIONS: raise SystemExit(f"dd_sample: --precision {precision}: use {' or '.join(PRECISIONS)}")
     out = Path(out)
     if out.exists() and not out.is_dir(): raise SystemExit(f"dd_sample: --out {out}: a file, not a folder")
     old = sorted(out.glob('design_*.png')) + [o for o in (out/'grid.png', out/'samples.json') if o.exists()] if out.is_dir() else []
@@ -435,7 +441,7 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
     except (ValueError, KeyError) as e: raise SystemExit(f"dd_sample: {_flag_msg(e)}")
     if sampler not in ('ddim', 'ddpm'): raise SystemExit(f"dd_sample: --sampler {sampler!r}: use ddim or ddpm")
     t = time.time()
-    imgs = sample_designs(model, cond=cond, steps=steps, sampler=sampler, guidance=guidance, seed=seed, progress=True)
+    imgs = sample_designs(model, cond=cond, steps=steps, sampler=sampler, guidance=guidance, seed=seed, precision=precision, progress=True)
     for o in old: o.unlink(missing_ok=True)  # --force: none of the earlier run's designs stays beside the new ones
     items = []
     for i, (x, c) in enumerate(zip(imgs, cond)):
@@ -443,7 +449,7 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
         items.append(dict(file=fn.name, **tensor_to_vmeta(c, model.vocab)))
     save_png(out/'grid.png', design_grid(imgs, nrow=math.ceil(math.sqrt(n))))
     save_json(out/'samples.json', dict(checkpoint=str(checkpoint), sampler=sampler, steps=steps if sampler == 'ddim' else model.config.get('T'),
-                                       guidance=guidance, seed=seed, designs=items), indent=1)
+                                       guidance=guidance, seed=seed, precision=precision, designs=items), indent=1)
     print(f"wrote {n} designs in {time.time()-t:.1f}s to {out}/ (design_000.png … design_{n-1:03d}.png, grid.png, samples.json)")  # and returns nothing: a console script exits with what its function returns
 
 # %% ../nbs/04_decoder.ipynb #6038c22d

@@ -38,7 +38,7 @@ PRESETS = dict(
     full=dict(size=256, n=10000, encoder=dict(), abstractor=dict(), decoder=dict(epochs=36),
               samples=dict(steps=50, guidance=3.), evaluate=dict(n=500, n_ref=2000, steps=50)),
     pretrained=dict(size=64, n=3000, pretrained=True,  # the bundled `{model}-{size}` models on their cards' data: nothing is trained
-                    samples=dict(steps=20, guidance=3.), evaluate=dict(n=100, n_ref=600, steps=20)))
+                    samples=dict(steps=20, guidance=3., precision='bf16'), evaluate=dict(n=100, n_ref=600, steps=20, precision='bf16')))
 RECIPES = dict(encoder=ENCODER_RECIPES, abstractor=ABSTRACTOR_RECIPES, decoder=DECODER_RECIPES)
 STAGES = ('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report')
 
@@ -79,14 +79,22 @@ class PipelineState:
         try: self.d = json.loads(self.fn.read_text()) if self.fn.exists() else {}
         except json.JSONDecodeError as e: raise ValueError(f"{self.fn}: not valid JSON ({e}); delete it to redo every stage") from e
         self.d.setdefault('stages', {})
+    def key(self, p)->str:
+        "How input file `p` is recorded: relative to the run folder when inside it, else absolute — the same however the folder was named."
+        p = Path(p).resolve()
+        try: return p.relative_to(self.out.resolve()).as_posix()
+        except ValueError: return str(p)
+    def _recorded(self, k:str)->str:
+        "`key` of an input as recorded: relative to the run folder, or (records of earlier versions) to the directory the run was started from."
+        return self.key(self.out/k) if (self.out/k).exists() or Path(k).is_absolute() else self.key(k)
     def up_to_date(self, name:str, params:dict, inputs:list)->bool:
         "Whether stage `name` finished with `params` from `inputs` as they are now, and its outputs are all there."
         r = self.d['stages'].get(name)
-        return bool(r) and r['params']==json.loads(json.dumps(params)) and r['inputs']=={str(p): fingerprint(p) for p in inputs} \
+        return bool(r) and r['params']==json.loads(json.dumps(params)) and {self._recorded(k): v for k, v in r['inputs'].items()}=={self.key(p): fingerprint(p) for p in inputs} \
                and all(fingerprint(self.out/o)==fp for o, fp in r['outputs'].items())
     def record(self, name:str, params:dict, inputs:list, outputs:list, seconds:float, summary:dict, gflops:float|None=None):
         "Mark stage `name` finished (in `seconds`, on a machine of `gflops` fp32 matmul GFLOP/s)."
-        self.d['stages'][name] = dict(params=params, inputs={str(p): fingerprint(p) for p in inputs}, outputs={str(o): fingerprint(self.out/o) for o in outputs},
+        self.d['stages'][name] = dict(params=params, inputs={self.key(p): fingerprint(p) for p in inputs}, outputs={str(o): fingerprint(self.out/o) for o in outputs},
                                       seconds=round(seconds, 1), gflops=gflops, summary=summary, finished=time.strftime('%Y-%m-%d %H:%M:%S'))
         save_json(self.fn, self.d, indent=1)
     def forget(self, name:str):
@@ -156,12 +164,12 @@ def stage_samples(out:Path, c:dict, dev, verbose=False):
     G, Fm = model.vocab['goal'], model.vocab['format']
     cond = make_conds(model.vocab, [g for g in G for _ in Fm], [f for _ in G for f in Fm], [0.5]*(len(G)*len(Fm)))
     s = c['samples']; t = time.time()
-    imgs = sample_designs(model, cond=cond, steps=s['steps'], guidance=s['guidance'], seed=c['seed'])
+    imgs = sample_designs(model, cond=cond, steps=s['steps'], guidance=s['guidance'], seed=c['seed'], precision=s.get('precision', 'fp32'))
     dt = time.time()-t
     d = out/'samples'; d.mkdir(parents=True, exist_ok=True); items = []
     for i, (x, cd) in enumerate(zip(imgs, cond)):
         fn = d/f'design_{i:03d}.png'; save_png(fn, design_grid(x[None], 1, pad=0)); items.append(dict(file=fn.name, **tensor_to_vmeta(cd, model.vocab)))
-    save_json(d/'samples.json', dict(steps=s['steps'], guidance=s['guidance'], seed=c['seed'], designs=items), indent=1)
+    save_json(d/'samples.json', dict(steps=s['steps'], guidance=s['guidance'], precision=s.get('precision', 'fp32'), seed=c['seed'], designs=items), indent=1)
     with agg_backend():  # the grid of 04_decoder's goal_format_figure, drawn from the designs just saved
         import matplotlib.pyplot as plt
         fig, axs = plt.subplots(len(G), len(Fm), figsize=(1.25*len(Fm), 1.25*len(G)), squeeze=False)
@@ -195,7 +203,7 @@ def stage_decompose(out:Path, c:dict, dev, verbose=False, n_show:int=6):
     model, _ = load_decoder(out/'decoder'/'decoder_best.pth', dev)
     ea = load_encoder_abstractor(out/'encoder'/'encoder_best.pth', out/'abstractor'/'abstractor_best.pth', dev)
     res = evaluate_decoder(model, out/'data', {'Encoder→Abstractor FC-512': (ea.features, ea.classify)}, n=ev['n'], n_ref=ev['n_ref'],
-                           steps=ev['steps'], guidance=c['samples']['guidance'], seed=c['seed'], quick=True, log=print if verbose else (lambda *a: None))
+                           steps=ev['steps'], guidance=c['samples']['guidance'], seed=c['seed'], quick=True, precision=ev.get('precision', 'fp32'), log=print if verbose else (lambda *a: None))
     save_json(d/'decoder_eval.json', res, indent=1)
     r = res['nets'][res['primary']]; fd, cf = r['design_fid'], r['conditioning']
     crit = decoder_criteria(res)

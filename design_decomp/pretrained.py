@@ -18,7 +18,8 @@ from .pipeline import PRESETS, STAGES, PipelineState, pipeline_config, run_pipel
 
 # %% auto #0
 __all__ = ['KINDS', 'MODEL_NAMES', 'SLICE_N', 'TOLERANCE', 'pretrained_table', 'tolerance', 'figures', 'judge', 'slice_figures',
-           'compare', 'compare_text', 'card_rows', 'write_card', 'export_pretrained', 'check_pretrained']
+           'compare', 'compare_text', 'settings_text', 'card_rows', 'write_card', 'export_pretrained',
+           'rejudge_pretrained', 'check_pretrained']
 
 # %% ../nbs/05a_pretrained.ipynb #d669e32f
 KINDS = ('encoder', 'abstractor', 'decoder')
@@ -128,18 +129,28 @@ _USE = dict(encoder="dd_decompose design.png --checkpoint {name} --abstractor ab
 
 def _fmt(v): return '—' if v is None else f'{v:.4g}' if isinstance(v, float) else str(v)
 
+def settings_text(s:dict)->str:
+    "How a judge's `samples`/`evaluate` settings `s` sampled the Decoder's designs: 'DDIM-20 bf16'."
+    return f"DDIM-{s['evaluate']['steps']} {s['evaluate'].get('precision', 'fp32')}"
+
+def _columns(info:dict)->list:
+    "The card's measurements `[key of figures, label]`, left to right: the `columns` of `config.json`, or an export's three."
+    if info.get('columns'): return info['columns']
+    s = settings_text(info['settings']['report'])
+    return [['run_fp32', 'fp32, training run'], ['report_fp32', f'fp32, {s}'], ['report', f'fp16 (this file), {s} = `--pretrained`']]
+
 def card_rows(info:dict)->list:
-    "The figures table of a card: one row per figure with its criterion (the fp16 file's verdict), fp32 at the run's settings, and fp32 and fp16 at `dd_pipeline --pretrained`'s."
-    F = info['figures']; crit = {}
+    "The figures table of a card: one row per figure with its criterion (the fp16 file's verdict at `dd_pipeline --pretrained`'s settings) and one column per measurement (`_columns`)."
+    F, cols = info['figures'], _columns(info); crit = {}
     for r in F['report']['criteria']:
         key = r['name'].removesuffix(' vs base') + (' (end to end)' if 'end to end' in r['measured_on'] else '')
         crit.setdefault(key, []).append(r)
-    rows = ['| figure | criterion | fp32, training run | fp32, `--pretrained` settings | fp16 (this file), `--pretrained` settings |', '|---|---|---|---|---|']
+    rows = ['| figure | criterion | ' + ' | '.join(l for _, l in cols) + ' |', '|---|---|' + '---|'*len(cols)]
     for name, v in F['report']['metrics'].items():
         if '_base' in name: continue  # the constant predictor's figures: in the criteria column
         cs = crit.get(name, [])
         c = '; '.join(f"{r['threshold']} {'✓' if r['passed'] else '✗'}" for r in cs) or '—'
-        rows.append(f"| {name} | {c} | {_fmt(F['run_fp32']['metrics'].get(name))} | {_fmt(F['report_fp32']['metrics'].get(name))} | {_fmt(v)} |")
+        rows.append(f"| {name} | {c} | " + ' | '.join(_fmt(F[k]['metrics'].get(name)) for k, _ in cols) + ' |')
     return rows
 
 def write_card(folder, name:str)->Path:
@@ -161,8 +172,8 @@ def write_card(folder, name:str)->Path:
          f"- weights: {info['parameters']:,} parameters, {info['dtype']} safetensors; {info['library']}\n",
          f"## Figures\n\nOn the test split regenerated from the seed ({d['splits']['test']} designs)"
          + (f"; the Decoder's designs are judged through `{info['judged_with']['encoder']}` → `{info['judged_with']['abstractor']}` on "
-            f"{min(rv['n'], d['splits']['test']):,} test V_Metas against {min(rv['n_ref'], d['splits']['train']):,} training designs, DDIM-{rv['steps']}"
-            + (f" (the training run's own column: {min(ev['n'], d['splits']['test']):,} against {min(ev['n_ref'], d['splits']['train']):,}, DDIM-{ev['steps']}; "
+            f"{min(rv['n'], d['splits']['test']):,} test V_Metas against {min(rv['n_ref'], d['splits']['train']):,} training designs, {settings_text(S['report'])}"
+            + (f" (the training run's own column: {min(ev['n'], d['splits']['test']):,} against {min(ev['n_ref'], d['splits']['train']):,}, {settings_text(S['run'])}; "
                "smaller samples give larger FIDs)" if 'design_fid' in info['figures']['run_fp32']['metrics'] else
                "; the training run stopped before judging its designs, so its column has the held-out loss only") if kind == 'decoder' else '')
          + f"; measured on the {S.get('device', 'cpu')} (the Decoder's noise is drawn on the device, so a GPU draws other designs)"
@@ -234,6 +245,31 @@ def export_pretrained(run, # a `dd_pipeline` folder run at least through the `de
         log(f"exported {', '.join(str(dest/n) for n in names.values())} in {time.time()-t0:.0f}s")
         return infos
     finally: shutil.rmtree(work, ignore_errors=True); shutil.rmtree(stage, ignore_errors=True)
+
+# %% ../nbs/05a_pretrained.ipynb #50d093ef
+def rejudge_pretrained(size:int=64, dest=None, # the folder of the `{kind}-{size}` models (default: the bundled ones)
+                       settings:dict|None=None, # the judge's `samples` and `evaluate` settings (default: the `pretrained` preset's)
+                       device='cpu', log=print)->dict:
+    "Re-measure pretrained models at new judge `settings` and rewrite their figures and cards; the weights stay, and the earlier measurement of the fp16 file stays as a column."
+    dest = Path(dest or PRETRAINED_DIR); folders = {k: dest/f'{k}-{size}' for k in KINDS}
+    miss = [str(f) for f in folders.values() if not (f/'config.json').exists()]
+    if miss: raise FileNotFoundError(f"rejudge_pretrained: no pretrained model in {', '.join(miss)}")
+    info = {k: json.loads((f/'config.json').read_text()) for k, f in folders.items()}
+    S = json.loads(json.dumps(settings or {k: PRESETS['pretrained'][k] for k in ('samples', 'evaluate')}))
+    old = info['decoder']['settings']['report']
+    if S == old: log(f"{dest}: already judged at {S}"); return info
+    d = info['encoder']['data']; t = time.time()
+    with tempfile.TemporaryDirectory() as tmp: measured = judge(folders, Path(tmp)/'judge', size, d['n'], d['seed'], S['samples'], S['evaluate'], device, log)
+    key = 'report_' + re.sub(r'\W+', '_', settings_text(old).lower())  # e.g. report_ddim_20_fp32
+    for k in KINDS:  # all measured before any file changes
+        i, cols = info[k], _columns(info[k])
+        i['columns'] = [c for c in cols if c[0] != 'report'] + [[key, f'fp16 (this file), {settings_text(old)}'], ['report', f'fp16 (this file), {settings_text(S)} = `--pretrained`']]
+        i['figures'][key], i['figures']['report'] = i['figures']['report'], measured[k]
+        i['settings'][key], i['settings']['report'] = old, S
+        i['rejudged'] = time.strftime('%Y-%m-%d %H:%M:%S')
+    for k in KINDS: save_json(folders[k]/'config.json', _finite(info[k]), indent=1, allow_nan=False); write_card(folders[k], folders[k].name)
+    log(f"re-judged {', '.join(f.name for f in folders.values())} at {settings_text(S)} in {time.time()-t:.0f}s")
+    return info
 
 # %% ../nbs/05a_pretrained.ipynb #14e815cc
 def check_pretrained(size:int=64, full:bool=False, device='cpu', log=print,
