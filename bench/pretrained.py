@@ -47,10 +47,16 @@ def main():
     t_try = time.time()-t
     if r.returncode: raise SystemExit(f"dd_pipeline --pretrained failed:\n{r.stdout}\n{r.stderr}")
     rep = json.loads((try_out/'report.json').read_text())
-    st = PipelineState(run).d
+    key = f'{dev.type}_{args.size}'   # the training device
+    if (run/'pipeline.json').exists():
+        st = PipelineState(run).d
+        trained = dict(training_machine=dict(st['machine'], gflops_fp32_2048=st['stages']['encoder']['gflops']),
+                       stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=t_export)
+    else:  # --reuse without the training run's folder (git-ignored): its figures as the last full run of this script recorded them
+        old = json.loads(Path(args.out).read_text()).get(key, {}) if Path(args.out).exists() else {}
+        trained = {k: old.get(k) for k in ('training_machine', 'stage_seconds', 'export_seconds')}
     entry = dict(command='python bench/pretrained.py ' + ' '.join(sys.argv[1:]), training_command=cmd, date=time.strftime('%Y-%m-%d %H:%M'),
-                 machine=machine_info('cpu'), training_machine=dict(st['machine'], gflops_fp32_2048=st['stages']['encoder']['gflops']),
-                 stage_seconds={k: v['seconds'] for k, v in st['stages'].items()}, export_seconds=t_export,
+                 machine=machine_info('cpu'), **trained,
                  models={n: dict(kind=i['kind'], parameters=i['parameters'], epochs=i['epochs'], best_epoch=i['epoch'], train_seconds=i['train_seconds'],
                                  bytes=(PRETRAINED_DIR/n/'model.safetensors').stat().st_size,
                                  criteria_met=f"{sum(r['passed'] for r in i['figures']['report']['criteria'])} of {len(i['figures']['report']['criteria'])}")
@@ -58,7 +64,7 @@ def main():
                  total_bytes=sum(f.stat().st_size for n in infos for f in (PRETRAINED_DIR/n).iterdir()),
                  try_it_now=dict(command=f'dd_pipeline --pretrained --size {args.size} --out try', seconds=round(t_try, 1),
                                  passed=rep['passed'], failed=rep['failed']))
-    update_json(args.out, f'{dev.type}_{args.size}', entry)   # the training device
+    update_json(args.out, key, entry)
     print(json.dumps(entry, indent=1))
 
 if __name__ == '__main__': main()

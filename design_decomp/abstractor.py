@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import (default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 evaluate, get_recipe, recipe_help, train_model, validate_model, register_model, load_model)
 from .data import (GRAMMAR, HIERARCHY, TensorFTensor, TensorLabels, design_dls, split_dl, split_of, show_design,
                                 encode_ftensor, decode_ftensor)
@@ -519,6 +519,7 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
                      encoder=None, # Encoder checkpoint: the box branch also learns from its F_Tensors
                      size:int|None=None, device=None, resume=None, workers:int=0, keep_epochs:bool=False, quiet:bool=False,
                      pretrained=None, # local torchvision ResNet-18 weights file (nothing is downloaded)
+                     seed:int|None=None, force:bool=False, # `train_model`'s
                      **overrides)->tuple:
     "Train the Abstractor on `data` by `recipe`; `(learner with the best weights, test-split metrics on true F_Tensors)`."
     rc = load_checkpoint(resume)['config'] if resume else {}  # read once: the recipe to continue by, and which stage it is
@@ -527,8 +528,9 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
         raise ValueError(f"--resume {resume}: that checkpoint is of the box-branch stage; resume the first stage ({Path(out)/'base'/'abstractor_last.pth'}) or train the branch again with --base")
     dev, out = default_device(device), Path(out)
     stage1 = out/'base' if r['box_epochs'] else out
+    if r['box_epochs'] and not resume: refuse_earlier_run(check_out(out), 'abstractor', force)  # the box branch's results go into `out` itself
     make = _abstractor_make(data, r, size, dev, workers, stage1, keep_epochs, pretrained)
-    learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet)
+    learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet, seed, force)
     if r['box_epochs']:
         t, n, t1 = time.time(), learn.n_epoch, learn.train_seconds
         learn = fit_box_branch(stage1/'abstractor_best.pth', learn.dls, epochs=r['box_epochs'], lr=r['box_lr'], path=out, bs=r['box_batch_size'],
@@ -548,7 +550,7 @@ def validate_abstractor(checkpoint, data, size:int|None=None, device=None, batch
 def _yes_no(v, flag):
     "`True`/`False` for a yes/no flag's value `v` (`None` if not given)."
     if v is None: return None
-    if v not in ('yes', 'no'): raise ValueError(f"--{flag} {v}: use yes or no")
+    if v not in ('yes', 'no'): raise UsageError(f"--{flag} {v}: use yes or no")
     return v == 'yes'
 
 @call_parse
@@ -576,20 +578,22 @@ def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
                         encoder:Param("encoder checkpoint: the box branch also learns from its F_Tensors", str)=None,
                         out:Param("folder for checkpoints and history", str)='checkpoints',
                         keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
+                        seed:Param("the run's seed: the same seed, data and machine give the same weights, resumed or not (default: drawn, recorded in the checkpoints)", int)=None,
+                        force:Param("replace the results of an earlier run in --out (default: refuse; --resume continues it)", store_true)=False,
                         workers:Param("DataLoader worker processes", int)=0):
     "Train the Abstractor (ResNet-18: F_Tensor → V_Meta, V_Grammar) by a recipe, or evaluate a checkpoint."
     try:
         w = None if weights is None else [float(o) for o in weights.split(',')]
-        if w is not None and len(w)!=4: raise ValueError(f"--weights {weights}: give four numbers, e.g. 1,1,1,1")
+        if w is not None and len(w)!=4: raise UsageError(f"--weights {weights}: give four numbers, e.g. 1,1,1,1")
         if validate: res = validate_abstractor(checkpoint, data, size, device, batch_size or 64, workers)
         elif base:
-            if resume: raise ValueError("--base adds a new box branch to a trained abstractor: it doesn't go with --resume or --validate")
+            if resume: raise UsageError("--base adds a new box branch to a trained abstractor: it doesn't go with --resume or --validate")
             r = get_recipe(ABSTRACTOR_RECIPES, recipe, box_epochs=box_epochs, lr=lr, batch_size=batch_size)
             dls = design_dls(data, 'abstractor', size=size or load_checkpoint(base)['config'].get('size'), bs=r['box_batch_size'], device=default_device(device), num_workers=workers)
             learn = fit_box_branch(base, dls, epochs=r['box_epochs'] or 12, lr=lr or r['box_lr'], path=out, bs=batch_size or r['box_batch_size'], encoder=encoder)
             res = evaluate(learn, split_dl(dls, 'test'))
         else:
-            learn, res = train_abstractor(data, out, recipe, encoder, size, device, resume, workers, keep_epochs, pretrained=pretrained,
+            learn, res = train_abstractor(data, out, recipe, encoder, size, device, resume, workers, keep_epochs, pretrained=pretrained, seed=seed, force=force,
                                           epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width, maxpool=_yes_no(maxpool, 'maxpool'),
                                           coord=_yes_no(coord, 'coord'), profiles=profiles or None, boxes=boxes or None, box_epochs=box_epochs,
                                           weights=w, standardise=False if plain_mse else None)
@@ -597,7 +601,7 @@ def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
         ck = checkpoint if validate else Path(out)/'abstractor_best.pth'
         print(json.dumps(dict(checkpoint=str(ck), split='test', f_tensors='true', **res), indent=1))
         print(f"criteria, and end to end on an Encoder's F_Tensors: dd_evaluate abstractor --checkpoint {ck} --data {data} --encoder ENCODER_CKPT")
-    except (FileNotFoundError, ValueError, KeyError, FloatingPointError) as e: raise SystemExit(f"dd_train_abstractor: {e}")
+    except COMMAND_ERRORS as e: command_error('dd_train_abstractor', e)
 
 # %% ../nbs/02_abstractor.ipynb #55634c61
 def letterbox_ftensor(f, size:int)->torch.Tensor:
@@ -664,14 +668,18 @@ def dd_decompose(images:Param("PNG/JPG files to decompose", str, nargs='+'),
                  checkpoint:Param("encoder checkpoint (.pth), or a pretrained name or folder, e.g. encoder-64", str)='checkpoints/encoder_best.pth',
                  abstractor:Param("abstractor checkpoint or pretrained name (e.g. abstractor-64): also predict intent and grammar scores", str)=None,
                  out:Param("output folder", str)='decomposed',
-                 device:Param("cuda, mps, cpu (default: best available)", str)=None):
+                 device:Param("cuda, mps, cpu (default: best available)", str)=None,
+                 force:Param("replace the outputs of an earlier run for these images in --out", store_true)=False):
     "Decompose design images: `{name}_ftensor.npy` (uint8, as in datasets), `{name}_decomposed.png` and, with `--abstractor`, `{name}_scores.json` (`output_stems`: images of the same name get distinct ones)."
     try:
+        out, stems = check_out(out), output_stems(images)
+        old = [out/f'{s}_{k}' for s in stems for k in ('ftensor.npy', 'decomposed.png', 'scores.json') if (out/f'{s}_{k}').exists()]
+        if old and not force: raise UsageError(f"--out {out} holds the outputs of an earlier run for these images ({old[0].name}{', …' if len(old) > 1 else ''}); give another --out, or --force to replace them")
         enc, eck = load_encoder(checkpoint, device)
         ab, ack = load_abstractor(abstractor, device) if abstractor else (None, None)
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        with agg_backend(): written = [o for fn, stem in zip(images, output_stems(images))
+        out.mkdir(parents=True, exist_ok=True)
+        with agg_backend(): written = [o for fn, stem in zip(images, stems)
                                        for o in decompose_file(fn, out, enc, eck, ab, ack, stem=stem, encoder=str(checkpoint), abstractor=str(abstractor))]
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"dd_decompose: {e}")
+    except COMMAND_ERRORS as e: command_error('dd_decompose', e)
     print('wrote ' + ', '.join(map(str, written)))
     return None if is_cli(dd_decompose) else written

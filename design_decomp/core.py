@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
-import os, re, json, tempfile, math, time
+import os, re, io, sys, json, random, tempfile, math, time, contextlib
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
@@ -13,24 +13,32 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback, ReduceLROnPlateau
 from fastai.learner import Learner
+from fastai.torch_core import set_seed
 import fastai.callback.progress  # Learner.no_bar
 
 # %% auto #0
-__all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'SCHEDULES', 'default_device', 'atomic_write', 'save_json',
-           'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model', 'load_model', 'pretrained_models',
-           'save_pretrained', 'pretrained_path', 'load_pretrained', 'from_pretrained', 'CheckpointCallback',
-           'resume_learner', 'NonFiniteGuard', 'TrainingLog', 'ReduceLROnPlateauResumable', 'get_recipe', 'recipe_help',
-           'fit_schedule', 'evaluate', 'train_model', 'training_summary', 'validate_model', 'matmul_gflops',
-           'machine_info', 'machine_text', 'update_json']
+__all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'COMMAND_ERRORS', 'SCHEDULES', 'UsageError', 'default_device',
+           'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model',
+           'load_model', 'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained',
+           'from_pretrained', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog',
+           'ReduceLROnPlateauResumable', 'command_error', 'test_exit', 'check_out', 'clean_temporary',
+           'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
+           'train_model', 'training_summary', 'validate_model', 'matmul_gflops', 'machine_info', 'machine_text',
+           'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
+class UsageError(ValueError):
+    "A flag or argument that can't work, refused before any work: the command names it and exits with status 2."
+
 def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cuda:1'…; `None` picks the best available
                   )->torch.device:
     "The device to use: `device` if given, else CUDA, then MPS (with the CPU fallback for missing ops), then CPU."
     if device is not None and str(device)!='auto':
-        d = torch.device(device)
-        if d.type=='cuda' and not torch.cuda.is_available(): raise ValueError(f"--device {device}: CUDA is not available on this machine")
-        if d.type=='mps' and not torch.backends.mps.is_available(): raise ValueError(f"--device {device}: MPS is not available on this machine")
+        try: d = torch.device(device)
+        except RuntimeError as e: raise UsageError(f"--device {device}: not a device; use cuda, cuda:1, mps or cpu") from e
+        if d.type=='cuda' and not torch.cuda.is_available(): raise UsageError(f"--device {device}: CUDA is not available on this machine")
+        if d.type=='cuda' and (d.index or 0) >= torch.cuda.device_count(): raise UsageError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), cuda:0 …")
+        if d.type=='mps' and not torch.backends.mps.is_available(): raise UsageError(f"--device {device}: MPS is not available on this machine")
         return d
     if torch.cuda.is_available(): return torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available():
@@ -326,6 +334,63 @@ class ReduceLROnPlateauResumable(ReduceLROnPlateau):
         if len(self.recorder.log) < len(self.recorder.metric_names): return
         super().after_epoch()
 
+# %% ../nbs/00a_core.ipynb #79d54c7e
+COMMAND_ERRORS = (OSError, ValueError, KeyError, FloatingPointError)  # what a command reports in one line (exit 1; 2 for a `UsageError`)
+
+def command_error(cmd:str, e:BaseException):
+    "End console script `cmd` on error `e`: its message on stderr, exit status 2 for a `UsageError`, 1 for any other failure."
+    msg = str(e) if not isinstance(e, KeyError) or not e.args else str(e.args[0])
+    print(f"{cmd}: {msg}", file=sys.stderr); raise SystemExit(2 if isinstance(e, UsageError) else 1)
+
+def test_exit(f, contains:str, status:int|None=None):
+    "Check that command function `f` ends as a failed console script does: exit status `status` (default: any but 0), `contains` in its message."
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try: f(); code = 0
+        except SystemExit as e: code = e.code
+    msg = err.getvalue() + (code if isinstance(code, str) else '')
+    code = 1 if isinstance(code, str) else code
+    assert code not in (0, None) and (status is None or code == status), f"exit status {code}, expected {status or 'a failure'}: {msg!r}"
+    assert contains in msg, f"{contains!r} not in {msg!r}"
+
+def check_out(out, flag:str='--out')->Path:
+    "Output folder `out` if it can be one (not a file; a writable folder or a folder that can be made), else a `UsageError` naming `flag`."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise UsageError(f"{flag} {out}: a file, not a folder")
+    p = out
+    while not p.exists() and p != p.parent: p = p.parent
+    if p.exists() and not p.is_dir(): raise UsageError(f"{flag} {out}: {p} is a file, not a folder")
+    if not os.access(p, os.W_OK | os.X_OK): raise UsageError(f"{flag} {out}: {p} is not writable")
+    return out
+
+def clean_temporary(folder)->int:
+    "Remove the temporary files that writes killed half way left in `folder` (`atomic_write`'s `.NAME.*.tmp`); how many."
+    old = [p for p in Path(folder).glob('.*.tmp') if p.is_file()] if Path(folder).is_dir() else []
+    for p in old: p.unlink(missing_ok=True)
+    return len(old)
+
+def refuse_earlier_run(out, prefix:str, force:bool=False)->list:
+    "Refuse to train model `prefix` into `out` where an earlier run of it left results; with `force`, remove them (returned) so none stays stale."
+    old = sorted(p for p in Path(out).glob(f'{prefix}_*') if p.is_file() and p.suffix in ('.pth', '.csv', '.png')) if Path(out).is_dir() else []
+    if old and not force:
+        raise UsageError(f"--out {out} holds an earlier {prefix} run ({', '.join(p.name for p in old[:3])}{', …' if len(old) > 3 else ''}): "
+                         f"give --resume {Path(out)/f'{prefix}_last.pth'} to continue it, --force to replace it, or another --out")
+    for p in old: p.unlink()
+    return old
+
+def epoch_seed(seed:int, epoch:int)->int:
+    "The seed of epoch `epoch` of a run seeded `seed`."
+    return (seed*1_000_003 + epoch) % 2**32
+
+class SeedEachEpoch(Callback):
+    "Seed Python, numpy, torch and the DataLoaders' shuffling from `(seed, epoch)` before every epoch, so a resumed run retraces the uninterrupted one; the seed goes into the checkpoints."
+    order = -20
+    def __init__(self, seed:int): self.seed = int(seed)
+    def before_epoch(self):
+        s = epoch_seed(self.seed, self.epoch); set_seed(s)
+        for i, dl in enumerate(self.dls.loaders): dl.rng = random.Random(s + i)  # fastai's DataLoader draws its order from its own `rng`
+    def ckpt_extra(self): return dict(seed=self.seed)
+
 # %% ../nbs/00a_core.ipynb #525fd764
 def get_recipe(recipes:dict, # name → settings, e.g. `{'best': {...}, 'plan': {...}}`
            name:str|dict='best', # a name in `recipes`, or a dict of settings (a recipe read back from a checkpoint)
@@ -333,11 +398,19 @@ def get_recipe(recipes:dict, # name → settings, e.g. `{'best': {...}, 'plan': 
     "The settings of recipe `name` with `overrides` applied (`None` values leave a setting as it is)."
     if isinstance(name, dict): r = dict(name)
     elif name in recipes: r = dict(recipes[name])
-    else: raise ValueError(f"recipe {name!r}: use one of {', '.join(recipes)}")
+    else: raise UsageError(f"recipe {name!r}: use one of {', '.join(recipes)}")
     bad = [k for k in overrides if k not in r]
-    if bad: raise ValueError(f"recipe has no setting {', '.join(map(repr, bad))}; its settings: {', '.join(r)}")
+    if bad: raise UsageError(f"recipe has no setting {', '.join(map(repr, bad))}; its settings: {', '.join(r)}")
     r.update({k: v for k, v in overrides.items() if v is not None})
+    for k, v in r.items():  # the settings every recipe shares, checked before any work
+        whole = isinstance(v, int) and not isinstance(v, bool)
+        if k in _COUNTS and v is not None and not (whole and v >= 1): raise UsageError(f"--{k} {v}: use a whole number, at least 1")
+        if k in _OPTIONAL_COUNTS and v is not None and not (whole and v >= 0): raise UsageError(f"--{k} {v}: use a whole number, at least 0")
+        if k in _RATES and v is not None and not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise UsageError(f"--{k} {v}: the learning rate must be a positive number")
     return r
+
+_COUNTS, _OPTIONAL_COUNTS, _RATES = ('epochs', 'batch_size', 'width', 'box_batch_size'), ('box_epochs',), ('lr', 'box_lr')
 
 # %% ../nbs/00a_core.ipynb #189c753b
 def recipe_help(recipes:dict, key:str)->str:
@@ -366,22 +439,32 @@ def evaluate(learn:Learner, dl)->dict:
 def train_model(make_learner:callable, # config dict or None -> Learner
                 eval_dl:callable, # Learner -> held-out DataLoader
                 prefix:str, epochs:int, lr:float, schedule:str='one_cycle', out='checkpoints', resume=None,
-                quiet:bool=False)->tuple: # no progress bars or per-epoch table
+                quiet:bool=False, # no progress bars or per-epoch table
+                seed:int|None=None, # the run's seed (`SeedEachEpoch`); default: the resumed checkpoint's, else drawn and recorded
+                force:bool=False)->tuple: # replace an earlier run's results in `out` (`refuse_earlier_run`)
     "Train a learner from `make_learner` (continuing checkpoint `resume`); `(learner with the best epoch's weights, its held-out metrics)`."
-    if epochs < 1: raise ValueError(f"--epochs {epochs}: train at least one epoch")
-    if not lr > 0: raise ValueError(f"--lr {lr}: the learning rate must be positive")
-    if schedule not in SCHEDULES: raise ValueError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
-    start = 0
+    if epochs < 1: raise UsageError(f"--epochs {epochs}: train at least one epoch")
+    if not lr > 0: raise UsageError(f"--lr {lr}: the learning rate must be positive")
+    if schedule not in SCHEDULES: raise UsageError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
+    if seed is not None and not 0 <= seed < 2**32: raise UsageError(f"--seed {seed}: use a whole number from 0 to 2**32-1")
+    out = check_out(out); clean_temporary(out); start = 0
     if resume:
         ck = load_checkpoint(resume)
-        learn = make_learner(ck['config'])
+        if seed is not None and ck.get('seed') not in (None, seed):
+            raise UsageError(f"--seed {seed}: {resume} was trained with seed {ck['seed']}; leave --seed out to continue that run exactly")
+        seed = ck.get('seed', seed)
+    else: refuse_earlier_run(out, prefix, force)
+    if seed is None: seed = random.SystemRandom().randrange(2**31)
+    set_seed(seed)  # the initial weights
+    learn = make_learner(ck['config'] if resume else None); learn.add_cb(SeedEachEpoch(seed))
+    if resume:
         start = resume_learner(learn, resume)
-        if start >= epochs: raise ValueError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
-    else: learn = make_learner(None)
+        if start >= epochs: raise UsageError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
+        if not (out/f'{prefix}_best.pth').exists(): learn.best_metric = None  # continued into a new folder: its first epoch is its best so far
     t = time.time()
     with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()):
         fit_schedule(learn, epochs, lr, schedule, start_epoch=start)
-    learn.train_seconds, learn.resumed_at = time.time()-t, start
+    learn.train_seconds, learn.resumed_at, learn.seed = time.time()-t, start, seed
     resume_learner(learn, Path(out)/f'{prefix}_best.pth')
     return learn, evaluate(learn, eval_dl(learn))
 

@@ -12,7 +12,8 @@ import matplotlib
 from PIL import Image, ImageDraw, ImageFont
 import torch.nn.functional as F
 from fastcore.basics import store_attr, patch
-from fastcore.script import call_parse, Param
+from fastcore.script import call_parse, Param, store_true, is_cli
+from fastprogress.fastprogress import progress_bar
 from plum import dispatch
 from fasttransform import DisplayedTransform
 from fastai.torch_core import TensorBase, TensorImage, TitledStr, show_image
@@ -20,19 +21,19 @@ from fastai.data.core import DataLoaders, show_batch, get_show_batch_func
 from fastai.data.block import DataBlock, TransformBlock
 from fastai.data.transforms import IntToFloatTensor, FuncSplitter
 from fastai.vision.data import get_grid
-from .core import save_json, save_npy
+from .core import save_json, save_npy, UsageError, COMMAND_ERRORS, command_error, check_out, clean_temporary
 
 # %% auto #0
 __all__ = ['GOALS', 'FORMATS', 'COLOUR_ROLES', 'ELEMENT_TYPES', 'HIERARCHY', 'GRAMMAR', 'F_CHANNELS', 'TEXT_TYPES',
            'GENERATOR_VERSION', 'WORDS', 'FILLER', 'CTA_WORDS', 'FONTS', 'LABEL_NOISE', 'FLAW_P', 'VOID_RGB',
-           'SPLIT_RULE', 'ROLE_RGB', 'ORIGINAL_VOCAB', 'default_vocab', 'rel_luminance', 'contrast_ratio',
+           'SPLIT_RULE', 'ROLE_RGB', 'ORIGINAL_VOCAB', 'SPLITS', 'default_vocab', 'rel_luminance', 'contrast_ratio',
            'colour_with_contrast', 'sample_palette', 'get_font', 'text_width', 'sample_design', 'alignment_score',
            'contrast_score', 'whitespace_score', 'hierarchy_score', 'grammar_scores', 'canvas_rect', 'image_content',
            'decode_ftensor', 'encode_ftensor', 'render', 'split_of', 'make_design', 'vmeta_to_tensor',
-           'tensor_to_vmeta', 'ftensor_rgb', 'show_design', 'generate_dataset', 'SyntheticDesignDataset',
-           'TensorFTensor', 'ResizeDesign', 'TensorVMeta', 'TensorLabels', 'VMetaize', 'DesignLabelize', 'FTensorBlock',
-           'ImageTensorBlock', 'VMetaBlock', 'LabelsBlock', 'design_datablock', 'design_dls', 'split_dl', 'show_batch',
-           'ftensor_features', 'learnability', 'dd_data']
+           'tensor_to_vmeta', 'ftensor_rgb', 'show_design', 'die_with_parent', 'generate_dataset',
+           'SyntheticDesignDataset', 'check_dataset', 'TensorFTensor', 'ResizeDesign', 'TensorVMeta', 'TensorLabels',
+           'VMetaize', 'DesignLabelize', 'FTensorBlock', 'ImageTensorBlock', 'VMetaBlock', 'LabelsBlock',
+           'design_datablock', 'design_dls', 'split_dl', 'show_batch', 'ftensor_features', 'learnability', 'dd_data']
 
 # %% ../nbs/00_data.ipynb #9ec294b0
 GOALS = ['promote_event', 'announce_product', 'inform', 'educate', 'inspire', 'celebrate', 'advertise', 'brand_awareness']
@@ -644,9 +645,18 @@ def show_design(img, f, meta:dict|None=None, vocab:dict|None=None, figsize=(15, 
 # %% ../nbs/00_data.ipynb #a16265e5
 def _fn(path, kind, idx): return Path(path)/kind/f'{idx:06d}.{"json" if kind=="metadata" else "npy"}'
 
+def die_with_parent():
+    "In a worker process on Linux: be killed when the process that started it dies, even by `kill -9`, rather than write on alone."
+    import multiprocessing, ctypes, signal, sys
+    parent = multiprocessing.parent_process()
+    if parent is None or not sys.platform.startswith('linux'): return
+    try: ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError): return
+    if os.getppid() != parent.pid: os._exit(1)  # the parent died before the line above
+
 def _write_designs(idxs, path, seed, size):
     "Write designs `idxs` that aren't complete yet; return how many were written."
-    n = 0
+    die_with_parent(); n = 0
     for i in idxs:
         if _fn(path, 'metadata', i).exists(): continue
         img, f, meta = make_design(seed, i, size)
@@ -677,6 +687,7 @@ def generate_dataset(path:str|Path, # folder to write (created if missing)
         n = max(n, old['n'])
     elif any((path/d).is_dir() and any((path/d).iterdir()) for d in ('images', 'f_tensors', 'metadata')):  # dd_data writes dataset.json first
         raise ValueError(f"{path}: holds design files but no dataset.json (not a folder dd_data wrote, or its record was deleted); use another --out")
+    for d in ('.', 'images', 'f_tensors', 'metadata'): clean_temporary(path/d)  # what writes killed half way left
     save_json(info, _info(n, size, seed, complete=False), indent=1)
     todo = [i for i in range(n) if not _fn(path, 'metadata', i).exists()]
     chunks = [todo[i:i+chunk] for i in range(0, len(todo), chunk)]
@@ -692,6 +703,13 @@ ORIGINAL_VOCAB = dict(goal=[f'goal_{i}' for i in range(10)], format=[f'format_{i
                       colour=[f'colour_{i}' for i in range(18)], grammar=list(GRAMMAR), f_channels=list(F_CHANNELS))
 _warned = set()
 
+SPLITS = ('train', 'valid', 'test')
+
+def _npy_dtype(fn:Path):
+    "The dtype in the header of `.npy` file `fn`, without reading the array (`None` if it can't be read)."
+    try: return np.load(fn, mmap_mode='r', allow_pickle=False).dtype
+    except Exception: return None
+
 def _load_npy(fn:Path)->np.ndarray:
     if not fn.exists(): raise FileNotFoundError(f"{fn}: missing")
     try: return np.load(fn, allow_pickle=False)
@@ -702,6 +720,7 @@ class SyntheticDesignDataset(torch.utils.data.Dataset):
     "Designs in `path` (this generator's or the original's), optionally only `split`; items are `(p_image, f_tensor, metadata)`."
     def __init__(self, path:str|Path, split:str|None=None):
         self.path, self.split = Path(path), split
+        if split not in (None, *SPLITS): raise ValueError(f"split {split!r}: use one of {', '.join(SPLITS)}, or None for every design")
         if not self.path.is_dir(): raise FileNotFoundError(f"{self.path}: no such dataset folder")
         info = self.path/'dataset.json'
         if info.exists():
@@ -710,6 +729,10 @@ class SyntheticDesignDataset(torch.utils.data.Dataset):
             self.vocab, n, self.original = self.info['vocab'], self.info['n'], False
         else:
             if not (self.path/'metadata').is_dir(): raise FileNotFoundError(f"{self.path}: neither dataset.json nor metadata/ found; is this a dataset folder?")
+            first = min((self.path/'f_tensors').glob('*.npy'), default=None)
+            if first is not None and _npy_dtype(first) == np.uint8:  # the original generator wrote float32 F_Tensors; ours are uint8
+                raise FileNotFoundError(f"{info}: missing, but the F_Tensors are this generator's (uint8, e.g. {first.name}); "
+                                        "restore dataset.json, or write the folder again with dd_data")
             if str(self.path) not in _warned:
                 warnings.warn(f"{self.path}: no dataset.json; reading it as a dataset of the original generator (float32 F_Tensors, 10 goals, 4 formats, 18 colour IDs)")
                 _warned.add(str(self.path))
@@ -727,8 +750,14 @@ def image(self:SyntheticDesignDataset, idx:int)->np.ndarray:
     "P_Image of design `idx`, uint8 [H,W,3]."
     fn = _fn(self.path, 'images', idx); a = _load_npy(fn)
     if a.ndim!=3 or a.shape[2]!=3: raise ValueError(f"{fn}: expected an image of shape [H,W,3], got {list(a.shape)}")
-    if a.dtype!=np.uint8: a = (a.clip(0, 1)*255).round().astype(np.uint8) if a.dtype.kind=='f' else a.astype(np.uint8)
-    return a
+    if a.dtype == np.uint8: return a
+    if a.dtype.kind == 'f':  # floats in [0,1]; anything else is refused, not clipped into a white or black image
+        if not np.isfinite(a).all(): raise ValueError(f"{fn}: pixels that are NaN or infinite")
+        if a.min() < 0 or a.max() > 1: raise ValueError(f"{fn}: {a.dtype} pixels from {a.min():.4g} to {a.max():.4g}; store images as uint8 0–255 or floats in [0, 1]")
+        return (a*255).round().astype(np.uint8)
+    if a.dtype.kind in 'iub' and a.size and (a.min() < 0 or a.max() > 255): raise ValueError(f"{fn}: {a.dtype} pixels from {a.min()} to {a.max()}; store images as uint8 0–255")
+    if a.dtype.kind not in 'iub': raise ValueError(f"{fn}: pixels of dtype {a.dtype}; store images as uint8 0–255")
+    return a.astype(np.uint8)
 
 @patch
 def f_tensor(self:SyntheticDesignDataset, idx:int)->np.ndarray:
@@ -737,6 +766,8 @@ def f_tensor(self:SyntheticDesignDataset, idx:int)->np.ndarray:
     if a.ndim!=3 or a.shape[0]!=4: raise ValueError(f"{fn}: expected an F_Tensor of shape [4,H,W], got {list(a.shape)}")
     try: a = decode_ftensor(a)
     except ValueError as e: raise ValueError(f"{fn}: {e}") from None
+    if not np.isfinite(a).all(): raise ValueError(f"{fn}: values that are NaN or infinite")
+    if a[3].min() < 0 or a[3].max() > 1: raise ValueError(f"{fn}: hierarchy (channel 3) from {a[3].min():.4g} to {a[3].max():.4g}; it must lie in [0, 1]")
     nc = len(self.vocab['colour'])
     if a[2].max() >= nc or a[2].min() < 0: raise ValueError(f"{fn}: colour id {int(a[2].max())} is outside the colour vocabulary (ids 0..{nc-1})")
     return a
@@ -752,10 +783,29 @@ def metadata(self:SyntheticDesignDataset, idx:int)->dict:
     for k in ('index', 'design_json', 'v_meta', 'v_grammar'):
         if k not in m: raise KeyError(f"{fn}: missing key {k!r}")
     vmeta_to_tensor(m['v_meta'], self.vocab, src=str(fn))
-    if len(m['v_grammar'])!=4: raise ValueError(f"{fn}: v_grammar must have 4 scores {GRAMMAR}, got {len(m['v_grammar'])}")
+    if not isinstance(m['v_grammar'], list) or len(m['v_grammar'])!=4: raise ValueError(f"{fn}: v_grammar must be a list of 4 scores {GRAMMAR}, got {m['v_grammar']!r}")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in m['v_grammar']):  # NaN fails 0 <= v
+        raise ValueError(f"{fn}: v_grammar scores must be numbers in [0, 1], got {m['v_grammar']}")
     m.setdefault('split', split_of(idx))
     self._meta[idx] = m
     return m
+
+# %% ../nbs/00_data.ipynb #c32f4ee5
+def check_dataset(path, # a dataset folder
+                  progress:bool=False)->list:
+    "Every problem of the dataset in `path`, one line each naming its file (empty: every design reads and checks)."
+    try: ds = SyntheticDesignDataset(path)
+    except (OSError, ValueError, KeyError) as e: return [str(e)]
+    probs, n = [], ds.info.get('n')
+    if n is not None:
+        for sub, ext in (('images', 'npy'), ('f_tensors', 'npy'), ('metadata', 'json')):
+            extra = sorted(p.name for p in (ds.path/sub).glob(f'*.{ext}') if not p.stem.isdigit() or int(p.stem) >= n)
+            if extra: probs.append(f"{ds.path/sub}: {len(extra)} file(s) beyond the {n} designs of dataset.json, e.g. {extra[0]}")
+    for idx in progress_bar(ds.idxs, leave=False) if progress else ds.idxs:
+        for get in (ds.image, ds.f_tensor, ds.metadata):
+            try: get(idx)
+            except (OSError, ValueError, KeyError) as e: probs.append(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
+    return probs
 
 # %% ../nbs/00_data.ipynb #ca613e94
 class TensorFTensor(TensorBase):
@@ -921,14 +971,23 @@ def dd_data(out:Param("dataset folder to write (completed if partly written)", s
             n:Param("number of designs", int)=10_000,
             size:Param("image size in pixels (square)", int)=256,
             seed:Param("dataset seed", int)=0,
-            workers:Param("worker processes (0: in this process)", int)=None):
-    "Generate a synthetic design dataset with exact ground truth."
+            workers:Param("worker processes (0: in this process)", int)=None,
+            check:Param("write nothing: check every design of --out and list the problems (exit status 1 if any)", store_true)=False):
+    "Generate a synthetic design dataset with exact ground truth, or check one."
     import time
-    if n<1: raise SystemExit(f"--n {n}: must be at least 1")
-    if size<16: raise SystemExit(f"--size {size}: must be at least 16 pixels")
     t = time.time()
-    try: p = generate_dataset(out, n=n, size=size, seed=seed, n_workers=workers)
-    except ValueError as e: raise SystemExit(str(e))
+    if check:
+        probs = check_dataset(out, progress=is_cli(dd_data))
+        for p in probs[:50]: print(p)
+        if len(probs) > 50: print(f"… and {len(probs)-50} more")
+        if probs: command_error('dd_data', ValueError(f"{out}: {len(probs)} problem(s) found"))
+        print(f"{out}: every design reads and checks ({len(SyntheticDesignDataset(out)):,} designs, {time.time()-t:.1f}s)"); return
+    try:
+        if n < 1: raise UsageError(f"--n {n}: must be at least 1")
+        if size < 16: raise UsageError(f"--size {size}: must be at least 16 pixels")
+        if workers is not None and workers < 0: raise UsageError(f"--workers {workers}: use 0 (this process) or more")
+        p = generate_dataset(check_out(out), n=n, size=size, seed=seed, n_workers=workers)
+    except COMMAND_ERRORS as e: command_error('dd_data', e)
     info = json.loads((p/'dataset.json').read_text())
     print(f"wrote {info['n']} designs of {size}² to {p}/ (images/, f_tensors/, metadata/, dataset.json) "
           f"in {time.time()-t:.1f}s; splits {info['counts']}")

@@ -21,7 +21,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.callback.fp16 import MixedPrecision
 from torchvision.utils import make_grid
-from .core import (default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
 from .data import default_vocab, vmeta_to_tensor, tensor_to_vmeta, design_dls, split_dl
 from .diffusion import noise_schedule, timestep_embedding, DiffusionCallback, EMA, ddim_sample, ddpm_sample
@@ -358,13 +358,14 @@ def train_decoder(data, # dataset folder (from `dd_data`)
                   out='checkpoints', # folder for checkpoints, history, loss curves and sample grids
                   recipe:str|dict='best', # 'best', 'plan' (DECODER_RECIPES) or a recipe dict
                   size:int|None=None, device=None, resume=None, workers:int=0, keep_epochs:bool=False, quiet:bool=False,
+                  seed:int|None=None, force:bool=False, # `train_model`'s
                   **overrides)->tuple: # recipe settings: width, epochs, batch_size, lr, schedule, pred, min_snr, …
     "Train the Decoder on `data` by `recipe`; `(learner with the best epoch's weights, held-out diffusion loss)`."
     r = get_recipe(DECODER_RECIPES, load_checkpoint(resume)['config'].get('recipe', recipe) if resume else recipe, **overrides)
-    if r['schedule'] not in ('linear', 'cosine'): raise ValueError(f"--schedule {r['schedule']!r}: use linear or cosine")
-    if r['pred'] not in ('eps', 'v'): raise ValueError(f"--pred {r['pred']!r}: use eps or v")
+    if r['schedule'] not in ('linear', 'cosine'): raise UsageError(f"--schedule {r['schedule']!r}: use linear or cosine")
+    if r['pred'] not in ('eps', 'v'): raise UsageError(f"--pred {r['pred']!r}: use eps or v")
     make = _decoder_make(data, r, size, default_device(device), workers, out, keep_epochs)
-    return train_model(make, lambda l: split_dl(l.dls, 'test'), 'decoder', r['epochs'], r['lr'], r['lr_schedule'], out, resume, quiet)
+    return train_model(make, lambda l: split_dl(l.dls, 'test'), 'decoder', r['epochs'], r['lr'], r['lr_schedule'], out, resume, quiet, seed, force)
 
 def validate_decoder(checkpoint, data, size:int|None=None, device=None, batch_size:int=16, workers:int=0)->dict:
     "Held-out diffusion loss of the Decoder of `checkpoint` (EMA weights) on `data`."
@@ -394,6 +395,8 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
                      sample_every:Param(f"epochs between sample grids ({recipe_help(DECODER_RECIPES, 'sample_every')})", int)=None,
                      guidance:Param("guidance weight of the sample grids", float)=None,
                      threads:Param("torch CPU threads (default: torch's)", int)=None,
+                     seed:Param("the run's seed: the same seed, data and machine give the same weights, resumed or not (default: drawn, recorded in the checkpoints)", int)=None,
+                     force:Param("replace the results of an earlier run in --out (default: refuse; --resume continues it)", store_true)=False,
                      workers:Param("DataLoader worker processes", int)=0):
     "Train the Decoder (conditional DDPM: V_Meta → P_Image) by a recipe, or evaluate a checkpoint's held-out diffusion loss."
     if threads: torch.set_num_threads(threads)
@@ -403,11 +406,11 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
             print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
         else:
             mp = None if mixed_precision is None else (False if mixed_precision == 'none' else mixed_precision)
-            learn, res = train_decoder(data, out, recipe, size, device, resume, workers, keep_epochs, epochs=epochs, batch_size=batch_size, lr=lr,
+            learn, res = train_decoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force, epochs=epochs, batch_size=batch_size, lr=lr,
                                        lr_schedule=lr_schedule, width=width, schedule=schedule, pred=pred, min_snr=(min_snr or False) if min_snr is not None else None,
                                        mixed_precision=mp, sample_every=sample_every, guidance=guidance)
             print(training_summary(learn, res, out, 'decoder') + f"\nsample grids: {out}/decoder_samples_epoch_N.png")
-    except (FileNotFoundError, ValueError, KeyError, FloatingPointError) as e: raise SystemExit(f"dd_train_decoder: {e}")
+    except COMMAND_ERRORS as e: command_error('dd_train_decoder', e)
 
 # %% ../nbs/04_decoder.ipynb #b6a24228
 def _flag_msg(e): return str(e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')
@@ -427,19 +430,18 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
               device:Param("cuda, mps, cpu (default: best available)", str)=None,
               force:Param("replace the designs of an earlier run in --out", store_true)=False):
     "Generate designs from a V_Meta with a trained Decoder: PNGs, a grid and samples.json."
-    if n < 1: raise SystemExit(f"dd_sample: --n {n}: ask for at least one design")
-    if steps < 1: raise SystemExit(f"dd_sample: --steps {steps}: use at least one step")
-    if precision not in PRECISIONS: raise SystemExit(f"dd_sample: --precision {precision}: use {' or '.join(PRECISIONS)}")
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise SystemExit(f"dd_sample: --out {out}: a file, not a folder")
-    old = sorted(out.glob('design_*.png')) + [o for o in (out/'grid.png', out/'samples.json') if o.exists()] if out.is_dir() else []
-    if old and not force:
-        raise SystemExit(f"dd_sample: --out {out} holds the designs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
-    try: model, ck = load_decoder(checkpoint, device)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"dd_sample: {e}")
-    try: cond = make_conds(model.vocab, goal, format, tone, n, seed)
-    except (ValueError, KeyError) as e: raise SystemExit(f"dd_sample: {_flag_msg(e)}")
-    if sampler not in ('ddim', 'ddpm'): raise SystemExit(f"dd_sample: --sampler {sampler!r}: use ddim or ddpm")
+    try:
+        if n < 1: raise UsageError(f"--n {n}: ask for at least one design")
+        if steps < 1: raise UsageError(f"--steps {steps}: use at least one step")
+        if precision not in PRECISIONS: raise UsageError(f"--precision {precision}: use {' or '.join(PRECISIONS)}")
+        if sampler not in ('ddim', 'ddpm'): raise UsageError(f"--sampler {sampler!r}: use ddim or ddpm")
+        out = check_out(out)
+        old = sorted(out.glob('design_*.png')) + [o for o in (out/'grid.png', out/'samples.json') if o.exists()] if out.is_dir() else []
+        if old and not force: raise UsageError(f"--out {out} holds the designs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
+        model, ck = load_decoder(checkpoint, device)
+        try: cond = make_conds(model.vocab, goal, format, tone, n, seed)
+        except (ValueError, KeyError) as e: raise UsageError(_flag_msg(e.args[0] if isinstance(e, KeyError) and e.args else e)) from e
+    except COMMAND_ERRORS as e: command_error('dd_sample', e)
     t = time.time()
     imgs = sample_designs(model, cond=cond, steps=steps, sampler=sampler, guidance=guidance, seed=seed, precision=precision, progress=True)
     for o in old: o.unlink(missing_ok=True)  # --force: none of the earlier run's designs stays beside the new ones

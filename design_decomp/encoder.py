@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.core import show_results
 from fastai.vision.data import get_grid
-from .core import (default_device, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
 from .data import COLOUR_ROLES, F_CHANNELS, VOID_RGB, TensorFTensor, design_dls, split_dl
 
@@ -187,11 +187,12 @@ def train_encoder(data, # dataset folder (from `dd_data`)
                   out='checkpoints', # folder for checkpoints, history and loss curves
                   recipe:str|dict='best', # 'best', 'plan' (ENCODER_RECIPES) or a recipe dict
                   size:int|None=None, device=None, resume=None, workers:int=0, keep_epochs:bool=False, quiet:bool=False,
+                  seed:int|None=None, force:bool=False, # `train_model`'s
                   **overrides)->tuple: # recipe settings: width, epochs, batch_size, lr, schedule, …
     "Train the Encoder on `data` by `recipe`; `(learner with the best epoch's weights, test-split metrics)`."
     r = get_recipe(ENCODER_RECIPES, load_checkpoint(resume)['config'].get('recipe', recipe) if resume else recipe, **overrides)
     make = _encoder_make(data, r, size, default_device(device), workers, out, keep_epochs)
-    return train_model(make, lambda l: split_dl(l.dls, 'test'), 'encoder', r['epochs'], r['lr'], r['lr_schedule'], out, resume, quiet)
+    return train_model(make, lambda l: split_dl(l.dls, 'test'), 'encoder', r['epochs'], r['lr'], r['lr_schedule'], out, resume, quiet, seed, force)
 
 def validate_encoder(checkpoint, data, size:int|None=None, device=None, batch_size:int=32, workers:int=0)->dict:
     "Test-split metrics of the Encoder of `checkpoint` on `data`."
@@ -214,6 +215,8 @@ def dd_train_encoder(data:Param("dataset folder (from dd_data)", str)='data',
                      checkpoint:Param("checkpoint or pretrained name to evaluate with --validate", str)=None,
                      out:Param("folder for checkpoints and history", str)='checkpoints',
                      keep_epochs:Param("keep every epoch's checkpoint (default: last and best)", store_true)=False,
+                     seed:Param("the run's seed: the same seed, data and machine give the same weights, resumed or not (default: drawn, recorded in the checkpoints)", int)=None,
+                     force:Param("replace the results of an earlier run in --out (default: refuse; --resume continues it)", store_true)=False,
                      workers:Param("DataLoader worker processes", int)=0):
     "Train the Encoder (U-Net: P_Image → F_Tensor) by a recipe, or evaluate a checkpoint."
     try:
@@ -221,10 +224,10 @@ def dd_train_encoder(data:Param("dataset folder (from dd_data)", str)='data',
             res = validate_encoder(checkpoint, data, size, device, batch_size or 32, workers)
             print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
         else:
-            learn, res = train_encoder(data, out, recipe, size, device, resume, workers, keep_epochs,
+            learn, res = train_encoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force,
                                        epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width)
             print(training_summary(learn, res, out, 'encoder'))
-    except (FileNotFoundError, ValueError, KeyError, FloatingPointError) as e: raise SystemExit(f"dd_train_encoder: {e}")
+    except COMMAND_ERRORS as e: command_error('dd_train_encoder', e)
 
 # %% ../nbs/01_encoder.ipynb #97672955
 def load_encoder(checkpoint, device=None):

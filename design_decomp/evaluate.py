@@ -17,7 +17,7 @@ from fastcore.script import call_parse, Param
 from fastai.learner import Learner
 from fastai.metrics import AvgMetric
 from fastai.optimizer import Adam
-from .core import (default_device, save_json, CheckpointCallback, NonFiniteGuard, resume_learner,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json, CheckpointCallback, NonFiniteGuard, resume_learner,
                                 evaluate, register_model, load_model)
 from .data import design_dls, split_dl
 from .encoder import load_encoder, image_ftensors, validate_encoder
@@ -413,8 +413,14 @@ def dd_evaluate(what:Param("what to evaluate: encoder, abstractor or decoder", s
                 out:Param("JSON file for the results", str)=None,
                 threads:Param("torch CPU threads (default: torch's)", int)=None):
     "Evaluate a trained model on the held-out split and check its criteria: the Encoder, the Abstractor (true and end to end), or the Decoder (design FID, conditioning, diversity, DDIM vs DDPM)."
-    if what not in CRITERIA: raise SystemExit(f"dd_evaluate: {what!r}: use encoder, abstractor or decoder")
-    if what == 'decoder' and bool(encoder) != bool(abstractor): raise SystemExit("dd_evaluate: --encoder and --abstractor go together")
+    try:
+        if what not in CRITERIA: raise UsageError(f"{what!r}: use encoder, abstractor or decoder")
+        if what == 'decoder' and bool(encoder) != bool(abstractor): raise UsageError("--encoder and --abstractor go together")
+        if precision not in ('fp32', 'bf16'): raise UsageError(f"--precision {precision}: use fp32 or bf16")
+        for k, v in dict(n=n, n_ref=n_ref, steps=steps).items():
+            if v < 1: raise UsageError(f"--{k} {v}: use at least 1")
+        if out: check_out(Path(out).parent or '.', '--out')
+    except UsageError as e: command_error('dd_evaluate', e)
     if threads: torch.set_num_threads(threads)
     checkpoint = checkpoint or f'checkpoints/{what}_best.pth'
     try:
@@ -427,7 +433,7 @@ def dd_evaluate(what:Param("what to evaluate: encoder, abstractor or decoder", s
                                    inception_weights=inception_weights, seed=seed, progress=True, precision=precision)
             res.update(checkpoint=str(checkpoint), epoch=ck['epoch'], criteria=decoder_criteria(res))
             show_evaluation(res); rows = {}
-    except (FileNotFoundError, ValueError, KeyError) as e: raise SystemExit(f"dd_evaluate: {e}")
+    except COMMAND_ERRORS as e: command_error('dd_evaluate', e)
     if what != 'decoder': print(json.dumps({k: v for k, v in res.items() if k != 'criteria'}, indent=1))
     for k, r in rows.items(): print(f"criteria ({k}): {criteria_text(r)}")
     if out: save_json(out, res, indent=1); print(f"wrote {out}")

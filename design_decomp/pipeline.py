@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from fastcore.script import call_parse, Param, store_true, is_cli
-from .core import (default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
                                 load_checkpoint, load_pretrained, pretrained_path, pretrained_models)
 from .data import generate_dataset, SyntheticDesignDataset, split_of, show_design, tensor_to_vmeta
 from .encoder import train_encoder, validate_encoder, load_encoder, decompose, ENCODER_RECIPES
@@ -46,23 +46,23 @@ def pipeline_config(preset:str='demo', size:int|None=None, n:int|None=None, seed
                     recipe:str='best', # the models' recipe: 'best' or 'plan'
                     models:dict|None=None)->dict: # for 'pretrained': model → pretrained name or folder (default: the bundled `{model}-{size}`)
     "The settings of every stage for `preset` ('tiny', 'demo', 'full', 'pretrained'): each model's full recipe (or pretrained model), with `size` and `n` overriding the preset's."
-    if preset not in PRESETS: raise ValueError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
+    if preset not in PRESETS: raise UsageError(f"preset {preset!r}: use one of {', '.join(PRESETS)}")
     c = copy.deepcopy(PRESETS[preset]); c.update(preset=preset, seed=seed, recipe=recipe)
     if size is not None: c['size'] = size
     if n is not None: c['n'] = n
     if c.pop('pretrained', False):  # each model a bundled name; no recipe applies
-        if recipe != 'best': raise ValueError(f"--recipe {recipe}: the pretrained models were trained by their cards' recipes; leave --recipe out")
+        if recipe != 'best': raise UsageError(f"--recipe {recipe}: the pretrained models were trained by their cards' recipes; leave --recipe out")
         c['recipe'], have = 'pretrained', pretrained_models()
         for m in RECIPES: c[m] = dict(pretrained=str((models or {}).get(m, f"{m}-{c['size']}")))
         missing = [c[m]['pretrained'] for m in RECIPES if c[m]['pretrained'] not in have and not Path(c[m]['pretrained']).is_dir()]
-        if missing and not models: raise ValueError(f"--pretrained at {c['size']}²: no bundled {', '.join(missing)} (bundled: {', '.join(have) or 'none'})")
+        if missing and not models: raise UsageError(f"--pretrained at {c['size']}²: no bundled {', '.join(missing)} (bundled: {', '.join(have) or 'none'})")
         card = Path(c['encoder']['pretrained'])/'config.json'
         card = have.get(c['encoder']['pretrained']) or (json.loads(card.read_text()) if card.exists() else {})
         if n is None and 'data' in card: c['n'] = card['data']['n']  # the cards' data, so the figures compare
     else:
         for m, rs in RECIPES.items(): c[m] = get_recipe(rs, recipe, **c[m])
-    if c['size'] % 16 or c['size'] < 32: raise ValueError(f"--size {c['size']}: use a multiple of 16, at least 32")
-    if c['n'] < 100: raise ValueError(f"--n {c['n']}: use at least 100 designs (the test split is every tenth)")
+    if c['size'] % 16 or c['size'] < 32: raise UsageError(f"--size {c['size']}: use a multiple of 16, at least 32")
+    if c['n'] < 100: raise UsageError(f"--n {c['n']}: use at least 100 designs (the test split is every tenth)")
     return c
 
 # %% ../nbs/05_pipeline.ipynb #ce3a817f
@@ -136,7 +136,7 @@ def _trained(kind, out, info, seconds=None)->tuple:
 def stage_encoder(out:Path, c:dict, dev, verbose=False):
     "Train the Encoder (or take the pretrained one); its test metrics and criteria."
     if c['encoder'].get('pretrained'): info = use_pretrained(out, c, 'encoder'); res = validate_encoder(out/'encoder'/'encoder_best.pth', out/'data', device=dev)
-    else: info = None; learn, res = train_encoder(out/'data', out/'encoder', c['encoder'], device=dev, quiet=not verbose)
+    else: info = None; learn, res = train_encoder(out/'data', out/'encoder', c['encoder'], device=dev, quiet=not verbose, seed=c['seed'], force=True)
     files, rec = _trained('encoder', out, info, None if info else learn.train_seconds)
     return files, dict(test=_r4(res), criteria=check_criteria('encoder', res), **rec)
 
@@ -144,7 +144,7 @@ def stage_abstractor(out:Path, c:dict, dev, verbose=False):
     "Train the Abstractor (its box branch also on the Encoder's F_Tensors) or take the pretrained one; its test metrics and criteria on true and on Encoder-predicted F_Tensors."
     enc = out/'encoder'/'encoder_best.pth'
     if c['abstractor'].get('pretrained'): info = use_pretrained(out, c, 'abstractor')
-    else: info = None; learn, _ = train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose)
+    else: info = None; learn, _ = train_abstractor(out/'data', out/'abstractor', c['abstractor'], encoder=enc, device=dev, quiet=not verbose, seed=c['seed'], force=True)
     res = evaluate_abstractor(out/'abstractor'/'abstractor_best.pth', out/'data', enc, dev)
     files, rec = _trained('abstractor', out, info, None if info else learn.train_seconds)
     return files, dict(test=_r4(res['true']), end_to_end=_r4(res['end_to_end']), criteria=res['criteria']['true'],
@@ -153,7 +153,7 @@ def stage_abstractor(out:Path, c:dict, dev, verbose=False):
 def stage_decoder(out:Path, c:dict, dev, verbose=False):
     "Train the Decoder (or take the pretrained one); its held-out diffusion loss (EMA weights)."
     if c['decoder'].get('pretrained'): info = use_pretrained(out, c, 'decoder'); res = validate_decoder(out/'decoder'/'decoder_best.pth', out/'data', device=dev)
-    else: info = None; learn, res = train_decoder(out/'data', out/'decoder', c['decoder'], device=dev, quiet=not verbose)
+    else: info = None; learn, res = train_decoder(out/'data', out/'decoder', c['decoder'], device=dev, quiet=not verbose, seed=c['seed'], force=True)
     files, rec = _trained('decoder', out, info, None if info else learn.train_seconds)
     return files, dict(test={k: round(v, 5) for k, v in res.items()}, **rec)
 
@@ -223,6 +223,10 @@ def _table(rows:list, cols:list)->str:
     head = ''.join(f'<th>{html.escape(c)}</th>' for c in cols)
     body = ''.join('<tr>' + ''.join(f'<td>{v}</td>' for v in r) + '</tr>' for r in rows)
     return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+def _num(v)->str:
+    "A figure read back from `pipeline.json` for the report: a number as such, anything else escaped."
+    return f'{v:.4g}' if isinstance(v, float) else str(v) if isinstance(v, int) else html.escape(str(v))
 
 def _mark(ok): return '<span class="pass">✓ pass</span>' if ok else '<span class="fail">✗ fail</span>'
 
@@ -301,7 +305,7 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
                                           ['stage', 'time', 'GFLOP/s (fp32 matmul) of the machine it ran on', 'finished', 'outputs'])
                  + f"<p>total of the recorded stages: {total/60:.1f} min. Command: <code>{html.escape(st.d.get('command', ''))}</code></p>")
     crit = report_criteria(st)
-    rows = [[c['model'], html.escape(c['measured_on']), html.escape(c['name']), c['value'], html.escape(c['threshold']), _mark(c['passed'])] for c in crit]
+    rows = [[html.escape(str(c['model'])), html.escape(str(c['measured_on'])), html.escape(str(c['name'])), _num(c['value']), html.escape(str(c['threshold'])), _mark(c['passed'])] for c in crit]
     reach = cfg.get('out_of_reach') or {}
     parts.append('<h2>Criteria</h2><p>The plan\'s thresholds (and the issues\' for the Decoder), measured on held-out designs '
                  f'of this run: {sum(c["passed"] for c in crit)} of {len(crit)} pass. How each model\'s criteria grow with training time '
@@ -320,7 +324,7 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
                                       criteria=crit, passed=sum(c['passed'] for c in crit), failed=sum(not c['passed'] for c in crit),
                                       out_of_reach=reach), indent=1)
     dc = st.summary('decompose')
-    if dc: parts.append(f"<p>Design FID of {dc['eval_n']} generated designs against {dc['eval_n_ref']} training designs: "
+    if dc: parts.append(f"<p>Design FID of {_num(dc['eval_n'])} generated designs against {_num(dc['eval_n_ref'])} training designs: "
                         f"{dc['design_fid']['generated']:.1f}; floor (real test designs) {dc['design_fid']['floor_real_test']:.1f}, "
                         f"trivial baseline (blurred real designs) {dc['design_fid']['blurred_real_test']:.1f}. "
                         f"On the goal × format grid the requested goal came back {dc['grid_goal_recovered']:.0%} of the time and the format "
@@ -417,16 +421,17 @@ def dd_pipeline(out:Param("output folder (stages already done there are skipped)
                 recipe:Param("the models' recipes: best (measured best) or plan (the plan's settings as written)", str)='best',
                 tiny:Param("a seconds-long run at 32² (tests, docs)", store_true)=False,
                 force:Param("redo every stage", store_true)=False,
-                seed:Param("dataset and sampling seed", int)=0,
+                seed:Param("the seed of the dataset, of training and of sampling", int)=0,
                 device:Param("cuda, mps, cpu (default: best available)", str)=None,
                 verbose:Param("show the training progress bars and per-epoch tables", store_true)=False,
                 docs_url:Param("where the report's documentation link points (default: from settings.ini)", str)=None):
     "The main job end to end: data → Encoder → Abstractor → Decoder → designs per intent → decomposition → `{out}/report.html`."
     import sys
-    if full + tiny + pretrained > 1: raise SystemExit("dd_pipeline: --full, --tiny and --pretrained don't go together")
-    try: c = pipeline_config('full' if full else 'tiny' if tiny else 'pretrained' if pretrained else 'demo', size, n, seed, recipe)
-    except ValueError as e: raise SystemExit(f"dd_pipeline: {e}")
-    try: res = run_pipeline(out, c, force=force, device=device, verbose=verbose, docs_url=docs_url,
-                            command=' '.join(['dd_pipeline'] + sys.argv[1:]) if is_cli(dd_pipeline) else f'dd_pipeline(out={str(out)!r}, ...)')
-    except (StageError, ValueError) as e: raise SystemExit(f"dd_pipeline: {e}")
+    try:
+        if full + tiny + pretrained > 1: raise UsageError("--full, --tiny and --pretrained don't go together")
+        c = pipeline_config('full' if full else 'tiny' if tiny else 'pretrained' if pretrained else 'demo', size, n, seed, recipe)
+        default_device(device); check_out(out)
+        res = run_pipeline(out, c, force=force, device=device, verbose=verbose, docs_url=docs_url,
+                           command=' '.join(['dd_pipeline'] + sys.argv[1:]) if is_cli(dd_pipeline) else f'dd_pipeline(out={str(out)!r}, ...)')
+    except (StageError, *COMMAND_ERRORS) as e: command_error('dd_pipeline', e)
     return None if is_cli(dd_pipeline) else res

@@ -246,7 +246,7 @@ def export_pretrained(run, # a `dd_pipeline` folder run at least through the `de
         return infos
     finally: shutil.rmtree(work, ignore_errors=True); shutil.rmtree(stage, ignore_errors=True)
 
-# %% ../nbs/05a_pretrained.ipynb #50d093ef
+# %% ../nbs/05a_pretrained.ipynb #19d89072
 def rejudge_pretrained(size:int=64, dest=None, # the folder of the `{kind}-{size}` models (default: the bundled ones)
                        settings:dict|None=None, # the judge's `samples` and `evaluate` settings (default: the `pretrained` preset's)
                        device='cpu', log=print)->dict:
