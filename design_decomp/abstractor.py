@@ -38,8 +38,9 @@ __all__ = ['CONTENT_LEVELS', 'TOKEN_FEATURES', 'ABSTRACTOR_RECIPES', 'ftensor_in
 
 # %% ../nbs/02_abstractor.ipynb #1b8fc84f
 def ftensor_input(x, n_colours:int)->torch.Tensor:
-    "Network input `[B, 2+n_colours+1, H, W]` from F_Tensors `[B,4,H,W]`: masks, colour ids one-hot, hierarchy."
+    "Network input `[B, 2+n_colours+1, H, W]` from F_Tensors `[B,4,H,W]`: masks, colour ids one-hot, hierarchy; input already of that shape (an Encoder's probabilities, `image_ftensors(soft=True)`) passes as it is."
     x = torch.as_tensor(x).as_subclass(torch.Tensor).float()
+    if x.shape[1] == 2+n_colours+1: return x
     oh = F.one_hot(x[:, 2].round().long().clamp(0, n_colours-1), n_colours).permute(0, 3, 1, 2).to(x.dtype)
     return torch.cat([x[:, :2], oh, x[:, 3:]], 1)
 

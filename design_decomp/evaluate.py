@@ -19,20 +19,23 @@ from fastai.metrics import AvgMetric
 from fastai.optimizer import Adam
 from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json, CheckpointCallback, NonFiniteGuard, resume_learner,
                                 evaluate, register_model, load_model)
-from .data import design_dls, split_dl
+from scipy import ndimage
+from .data import (design_dls, split_dl, SyntheticDesignDataset, HIERARCHY, TEXT_TYPES, GRAMMAR, rel_luminance, contrast_ratio,
+                                alignment_score, whitespace_score, hierarchy_score)
 from .encoder import load_encoder, image_ftensors, validate_encoder
 from .abstractor import load_abstractor, label_names, predicted_ftensor_dl, abstractor_learner
 from .decoder import load_decoder, sample_designs, _plain
 
 # %% auto #0
-__all__ = ['ENCODER_CRITERIA', 'ABSTRACTOR_CRITERIA', 'DECODER_CRITERIA', 'CRITERIA', 'FID_WEIGHTS_NAME', 'check_criteria',
-           'criteria_text', 'evaluate_encoder', 'metric_drop', 'evaluate_twice', 'plot_evaluations',
+__all__ = ['ENCODER_CRITERIA', 'ABSTRACTOR_CRITERIA', 'DECODER_CRITERIA', 'CRITERIA', 'FID_WEIGHTS_NAME', 'JUDGE_SUM',
+           'check_criteria', 'criteria_text', 'evaluate_encoder', 'metric_drop', 'evaluate_twice', 'plot_evaluations',
            'evaluate_abstractor', 'DesignProbe', 'ProbeLoss', 'goal_acc', 'format_acc', 'build_probe', 'probe_learner',
            'load_probe', 'train_probe', 'EncoderAbstractor', 'load_encoder_abstractor', 'frechet_distance',
            'standardizer', 'fid', 'extract_features', 'blur_designs', 'inception_net', 'inception_features',
            'inception_skip_reason', 'conditioning_fidelity', 'mean_pairwise_distance', 'diversity', 'time_samplers',
-           'evaluate_decoder', 'decoder_metrics', 'decoder_criteria', 'show_evaluation', 'dd_evaluate', 'curve_points',
-           'plot_quality_curve']
+           'evaluate_decoder', 'decoder_metrics', 'decoder_criteria', 'show_evaluation', 'ftensor_elements',
+           'pixel_contrast', 'layout_alignment', 'layout_overlap', 'judge_scores', 'judge_designs', 'judge_agreement',
+           'dd_evaluate', 'curve_points', 'plot_quality_curve']
 
 # %% ../nbs/04a_evaluate.ipynb #56089ccf
 ENCODER_CRITERIA = [('iou_text', '>', 0.90), ('iou_image', '>', 0.85), ('colour_acc', '>', 0.80), ('hier_mse', '<', 0.05)]
@@ -377,6 +380,98 @@ def show_evaluation(res:dict):
     i = res['inception_fid']
     print('Inception FID: ' + (i['skipped'] if 'skipped' in i else f"generated {i['generated']:.2f}   floor {i['floor_real_test']:.2f}   blurred {i['blurred_real_test']:.2f}"))
     for r in decoder_criteria(res): print(f"  [{'x' if r['passed'] else ' '}] {r['name']} {r['value']:.3f} {r['threshold']}")
+
+# %% ../nbs/04a_evaluate.ipynb #0b942d81
+JUDGE_SUM = ('alignment', 'contrast', 'whitespace')  # the grammar scores the judge reads at 64² (`judge_agreement`); hierarchy it doesn't
+_OTHER = ('logo', 'panel')  # the content that is neither text nor image, told apart by its hierarchy level
+
+def _two_colours(px):
+    "Ink and background of a text box's pixels `[n,3]` in [0,1]: its two luminance clusters (Otsu's split), the smaller being the ink."
+    l = rel_luminance(px)
+    if l.max()-l.min() < 1e-6: return px.mean(0), px.mean(0)
+    ts = np.quantile(l, np.linspace(0.05, 0.95, 19))
+    t = max(ts, key=lambda t: (l <= t).sum()*(l > t).sum()*((l[l <= t].mean() if (l <= t).any() else 0)-(l[l > t].mean() if (l > t).any() else 0))**2)
+    lo, hi = px[l <= t], px[l > t]
+    if len(lo) == 0 or len(hi) == 0: return px.mean(0), px.mean(0)
+    return (lo.mean(0), hi.mean(0)) if len(lo) <= len(hi) else (hi.mean(0), lo.mean(0))
+
+def ftensor_elements(f, img=None, min_px:int=3)->list:
+    "The elements F_Tensor `f` `[4,H,W]` shows, as the generator describes them: boxes on the canvas in [0,1], types by hierarchy level, text sizes; with image `img` `[H,W,3]` uint8, each text box's ink and background colour."
+    f = np.asarray(f.detach().cpu() if isinstance(f, torch.Tensor) else f, dtype=np.float32)
+    canvas = f[2].round() != 0  # colour role 0: the letterbox's void
+    if not canvas.any(): return []
+    ys, xs = np.nonzero(canvas); y0, x0 = ys.min(), xs.min(); H, W = ys.max()+1-y0, xs.max()+1-x0
+    text = (f[0] > 0.5) & canvas; image = (f[1] > 0.5) & canvas & ~text
+    masks = [(text, 'text'), (image, 'image')] + [((np.abs(f[3]-HIERARCHY[t]) < 0.05) & canvas & ~text & ~image, t) for t in _OTHER]
+    els = []
+    for mask, kind in masks:
+        lab, _ = ndimage.label(mask)
+        for i, sl in enumerate(ndimage.find_objects(lab), 1):
+            m = lab[sl] == i
+            if m.sum() < min_px: continue
+            e = dict(type=kind, box=[(sl[1].start-x0)/W, (sl[0].start-y0)/H, (sl[1].stop-x0)/W, (sl[0].stop-y0)/H])
+            if kind == 'text':
+                e.update(type=min(TEXT_TYPES, key=lambda t: abs(HIERARCHY[t]-float(f[3][sl][m].mean()))), text='', size=(sl[0].stop-sl[0].start)/min(W, H))
+                if img is not None: e['ink'], e['back'] = _two_colours(np.asarray(img)[sl].reshape(-1, 3)/255)
+            els.append(e)
+    return els
+
+def pixel_contrast(els)->float:
+    "Area-weighted `clip(ln(WCAG ratio)/ln 7, 0, 1)` of each text box's ink against its background, as the image shows them (the generator's contrast formula, read from pixels)."
+    num = den = 0.
+    for e in els:
+        if 'ink' not in e: continue
+        b = e['box']; a = (b[2]-b[0])*(b[3]-b[1])
+        num += a*float(np.clip(np.log(contrast_ratio(e['ink'], e['back']))/np.log(7), 0, 1)); den += a
+    return num/den if den else 1.0
+
+def _boxes(els): return np.array([e['box'] for e in els if e['type'] != 'panel']).reshape(-1, 4)  # panels carry other elements
+
+def layout_alignment(els)->float:
+    "LayoutGAN++ / const_layout alignment of the element boxes: mean over elements of −log(1 − the least distance of its six edge and centre coordinates to another element's); lower is better."
+    b = _boxes(els)
+    if len(b) < 2: return 0.
+    c = np.stack([b[:, 0], (b[:, 0]+b[:, 2])/2, b[:, 2], b[:, 1], (b[:, 1]+b[:, 3])/2, b[:, 3]], 1)
+    d = np.abs(c[:, None, :]-c[None, :, :]); d[np.arange(len(b)), np.arange(len(b))] = 1
+    return float(-np.log(1-d.min((1, 2)).clip(0, 1-1e-6)).mean())
+
+def layout_overlap(els)->float:
+    "LayoutGAN++ overlap of the element boxes: mean over elements of the share of its area other elements cover; lower is better."
+    b = _boxes(els)
+    if len(b) < 2: return 0.
+    ix = np.clip(np.minimum(b[:, None, 2], b[None, :, 2])-np.maximum(b[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(b[:, None, 3], b[None, :, 3])-np.maximum(b[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix*iy; np.fill_diagonal(inter, 0)
+    return float((inter.sum(1)/((b[:, 2]-b[:, 0])*(b[:, 3]-b[:, 1])).clip(1e-9)).mean())
+
+def judge_scores(f, img)->dict:
+    "The judge's scores of a design from F_Tensor `f` (read by an Encoder outside any reward) and image `img`: the generator's grammar formulas on its elements, their `grammar_sum` over `JUDGE_SUM`, and the layout field's alignment and overlap."
+    els = ftensor_elements(f, img)
+    s = (dict(alignment=alignment_score(els), contrast=pixel_contrast(els), whitespace=whitespace_score(els), hierarchy=hierarchy_score(els))
+         if els else dict(alignment=0., contrast=0., whitespace=0., hierarchy=0.5))
+    return dict(s, grammar_sum=sum(s[k] for k in JUDGE_SUM), layout_alignment=layout_alignment(els), layout_overlap=layout_overlap(els), n_elements=len(els))
+
+@torch.no_grad()
+def judge_designs(encoder, imgs:torch.Tensor)->list:
+    "`judge_scores` of designs `imgs` `[B,3,H,W]` in [0,1] (square, letterboxed as the Decoder draws them), read by Encoder `encoder` (a model or a checkpoint or pretrained name)."
+    enc = load_encoder(encoder)[0] if isinstance(encoder, (str, Path)) else encoder
+    fs = image_ftensors(enc, imgs.float().to(next(enc.parameters()).device)).cpu()
+    px = (imgs.float().clamp(0, 1)*255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    return [judge_scores(f, p) for f, p in zip(fs, px)]
+
+def judge_agreement(data, n:int=100, encoder=None)->dict:
+    "How well the judge follows the generator's stored grammar scores on the first `n` test designs of `data`: MAE, correlation and the constant predictor's MAE per score, from true F_Tensors (and through `encoder`)."
+    ds = SyntheticDesignDataset(data, 'test'); idx = ds.idxs[:n]
+    truth = np.array([ds.metadata(i)['v_grammar'] for i in idx])
+    imgs = [ds.image(i) for i in idx]
+    reads = {'true F_Tensors': [judge_scores(ds.f_tensor(i), im) for i, im in zip(idx, imgs)]}
+    if encoder is not None: reads['read by the Encoder'] = judge_designs(encoder, torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float()/255)
+    out = {}
+    for name, js in reads.items():
+        out[name] = {g: dict(mae=float(np.abs(np.array([j[g] for j in js])-truth[:, k]).mean()),
+                             corr=float(np.corrcoef([j[g] for j in js], truth[:, k])[0, 1]),
+                             mae_constant=float(np.abs(truth[:, k]-truth[:, k].mean()).mean())) for k, g in enumerate(GRAMMAR)}
+    return dict(n=len(idx), **out)
 
 # %% ../nbs/04a_evaluate.ipynb #7a9f2188
 def _decoder_nets(model, data, encoder, abstractor, probe, probe_epochs, device, log=print)->dict:
