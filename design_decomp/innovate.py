@@ -8,14 +8,18 @@ import math, time
 from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn
+from fastcore.script import call_parse, Param, store_true
+from .core import UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json
+from .data import GRAMMAR, tensor_to_vmeta
 from .encoder import load_encoder, image_ftensors, CompositeLoss
-from .abstractor import load_abstractor, element_token_batch
+from .abstractor import load_abstractor, element_token_batch, agg_backend
 from .diffusion import ddim_sample
-from .decoder import load_decoder, _sched, make_conds, design_grid
+from .decoder import load_decoder, _sched, make_conds, design_grid, save_png
 from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
-__all__ = ['GrammarReward', 'start_noise', 'optimise_latents', 'best_of_n', 'before_after_figure', 'trajectory_figure']
+__all__ = ['GrammarReward', 'start_noise', 'optimise_latents', 'best_of_n', 'before_after_figure', 'trajectory_figure',
+           'dd_innovate']
 
 # %% ../nbs/08_innovate.ipynb #25002b7e
 def _model(m, load):
@@ -137,3 +141,64 @@ def trajectory_figure(res:dict, n:int|None=None):
     axs[0].set_title(f"each row one design, left to right the optimisation ({t.shape[0]} snapshots)", fontsize=8)
     h = res['history'][:, :n]; axs[1].plot(h.numpy(), lw=.8); axs[1].plot(h.mean(1).numpy(), 'k', lw=2, label='mean')
     axs[1].set_xlabel('step'); axs[1].set_ylabel('reward'); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
+
+# %% ../nbs/08_innovate.ipynb #720bf3a3
+def _weights(s:str)->tuple:
+    try: w = tuple(float(v) for v in s.split(','))
+    except ValueError: w = ()
+    if len(w) != 4 or not all(math.isfinite(v) and v >= 0 for v in w) or not any(w):
+        raise UsageError(f"--weights {s}: give four numbers ≥ 0 (alignment, contrast, whitespace, hierarchy), not all 0, e.g. 1,1,1,1")
+    return w
+
+@call_parse
+def dd_innovate(checkpoint:Param("the Decoder: checkpoint or pretrained name", str)='decoder-64',
+                encoder:Param("the reward's Encoder", str)='encoder-64',
+                abstractor:Param("the reward's Abstractor", str)='abstractor-64',
+                judge:Param("the judge's Encoder, never in the reward ('none' to skip)", str)='encoder-64-judge',
+                goal:Param("goal name (default: random for each design)", str)=None,
+                format:Param("format name (default: random for each design)", str)=None,
+                tone:Param("tone in [0,1] (default: random for each design)", float)=None,
+                n:Param("number of designs", int)=4,
+                steps:Param("optimisation steps", int)=30,
+                ddim_steps:Param("DDIM steps of each sample (the gradient runs through all of them)", int)=4,
+                lr:Param("Adam's learning rate on the latents", float)=0.05,
+                guidance:Param("classifier-free guidance weight", float)=3.,
+                weights:Param("reward weights of alignment, contrast, whitespace, hierarchy", str)='1,1,1,1',
+                seed:Param("seed of the starting latents and random intents", int)=0,
+                out:Param("output folder", str)='innovated',
+                device:Param("cuda, mps, cpu (default: best available)", str)=None,
+                force:Param("replace the outputs of an earlier run in --out", store_true)=False):
+    "Draw designs for an intent and optimise their starting noise toward better grammar scores; before/after PNGs, a figure and innovate.json with reward and judge."
+    try:
+        for k, v in dict(n=n, steps=steps, ddim_steps=ddim_steps).items():
+            if v < 1: raise UsageError(f"--{k} {v}: use at least 1")
+        if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr {lr}: use a positive number")
+        w, out = _weights(weights), check_out(out)
+        old = sorted(out.glob('design_*_before.png')) + [o for o in (out/'innovate.json', out/'before_after.png') if o.exists()] if out.is_dir() else []
+        if old and not force: raise UsageError(f"--out {out} holds the outputs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
+        dev = default_device(device)
+        dec, _ = load_decoder(checkpoint, dev); reward = GrammarReward(encoder, abstractor, w).to(dev)
+        try: cond = make_conds(dec.vocab, goal, format, tone, n, seed)
+        except (ValueError, KeyError) as e: raise UsageError(str(e.args[0] if isinstance(e, KeyError) and e.args else e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')) from e
+        jenc = None if judge == 'none' else load_encoder(judge, dev)[0]
+        t = time.time(); res = optimise_latents(dec, reward, cond, seed=seed, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0)
+        for o in old: o.unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        jb, ja = (judge_designs(jenc, res['x0']), judge_designs(jenc, res['x'])) if jenc is not None else (None, None)
+        items = []
+        for i, c in enumerate(cond):
+            for k, x in (('before', res['x0'][i]), ('after', res['x'][i])): save_png(out/f'design_{i:03d}_{k}.png', design_grid(x[None], 1, pad=0))
+            items.append(dict(file_before=f'design_{i:03d}_before.png', file_after=f'design_{i:03d}_after.png', **tensor_to_vmeta(c, dec.vocab),
+                              reward_before=float(res['reward0'][i]), reward_after=float(res['reward'][i]), best_step=int(res['step'][i]),
+                              scores_before=dict(zip(GRAMMAR, map(float, res['scores0'][i]))), scores_after=dict(zip(GRAMMAR, map(float, res['scores'][i]))),
+                              judge_before=jb[i] if jb else None, judge_after=ja[i] if ja else None))
+        if jenc is not None:
+            with agg_backend() as plt: fig = before_after_figure(res, jenc); fig.savefig(out/'before_after.png', dpi=90); plt.close(fig)
+        save_json(out/'innovate.json', dict(checkpoint=str(checkpoint), reward=dict(encoder=str(encoder), abstractor=str(abstractor), weights=w),
+                                            judge=None if jenc is None else str(judge), steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, seed=seed,
+                                            seconds=round(time.time()-t, 1), designs=items), indent=1)
+    except COMMAND_ERRORS as e: command_error('dd_innovate', e)
+    r0, r1 = res['reward0'].mean(), res['reward'].mean()
+    j = f"; judge {np.mean([o['grammar_sum'] for o in jb]):.3f} → {np.mean([o['grammar_sum'] for o in ja]):.3f}" if jb else ' (no judge)'
+    print(f"optimised {n} designs in {time.time()-t:.1f}s: reward {r0:.3f} → {r1:.3f}{j}; wrote {out}/ (design_NNN_before.png, design_NNN_after.png, "
+          f"{'before_after.png, ' if jb else ''}innovate.json)")
