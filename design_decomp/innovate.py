@@ -121,7 +121,7 @@ def before_after_figure(res:dict, judge_encoder, titles=None, n:int|None=None):
     import matplotlib.pyplot as plt
     enc = load_encoder(judge_encoder)[0] if isinstance(judge_encoder, (str, Path)) else judge_encoder
     n = min(n or len(res['x']), len(res['x'])); xs = dict(before=res['x0'][:n], after=res['x'][:n]); rs = dict(before=res['reward0'], after=res['reward'])
-    fs = {k: image_ftensors(enc, v.to(next(enc.parameters()).device)).cpu() for k, v in xs.items()}
+    with torch.no_grad(): fs = {k: image_ftensors(enc, v.to(next(enc.parameters()).device)).cpu() for k, v in xs.items()}
     fig, axs = plt.subplots(2, n, figsize=(2.1*n, 5.2), squeeze=False)
     for r, k in enumerate(xs):
         js = judge_designs(enc, xs[k])
@@ -142,7 +142,7 @@ def trajectory_figure(res:dict, n:int|None=None):
     h = res['history'][:, :n]; axs[1].plot(h.numpy(), lw=.8); axs[1].plot(h.mean(1).numpy(), 'k', lw=2, label='mean')
     axs[1].set_xlabel('step'); axs[1].set_ylabel('reward'); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
 
-# %% ../nbs/08_innovate.ipynb #720bf3a3
+# %% ../nbs/08_innovate.ipynb #160b3911
 def _weights(s:str)->tuple:
     try: w = tuple(float(v) for v in s.split(','))
     except ValueError: w = ()

@@ -37,8 +37,9 @@ def pretrained_table(models:dict|None=None)->str:
         crit = info.get('figures', {}).get('report', {}).get('criteria', [])
         t, gf = info.get('train_seconds'), info.get('machine', {}).get('gflops_fp32_2048')
         trained = f"{info.get('epochs') or info.get('epoch')} epochs, {t/60:.0f} min" + (f" at {gf:.0f} GFLOP/s" if gf else '') if t else '—'
+        met = f"{sum(r['passed'] for r in crit)} of {len(crit)}" if crit else f"— ({info.get('role', 'no criteria of its own')})"
         rows.append(f"| `{name}` | {info['kind']} | {info['config'].get('size')}² | {info.get('parameters', 0):,} | {_mb(folder/'model.safetensors'):.1f} MB "
-                    f"| {trained} | {sum(r['passed'] for r in crit)} of {len(crit)} |")
+                    f"| {trained} | {met} |")
     return '\n'.join(rows)
 
 # %% ../nbs/05a_pretrained.ipynb #d5e5dd77
