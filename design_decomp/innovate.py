@@ -14,7 +14,7 @@ from .data import GRAMMAR, tensor_to_vmeta
 from .encoder import load_encoder, image_ftensors, CompositeLoss
 from .abstractor import load_abstractor, element_token_batch, agg_backend
 from .diffusion import ddim_sample
-from .decoder import load_decoder, _sched, make_conds, design_grid, save_png
+from .decoder import load_decoder, _sched, _flag_msg, make_conds, design_grid, save_png
 from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
@@ -179,7 +179,7 @@ def dd_innovate(checkpoint:Param("the Decoder: checkpoint or pretrained name", s
         dev = default_device(device)
         dec, _ = load_decoder(checkpoint, dev); reward = GrammarReward(encoder, abstractor, w).to(dev)
         try: cond = make_conds(dec.vocab, goal, format, tone, n, seed)
-        except (ValueError, KeyError) as e: raise UsageError(str(e.args[0] if isinstance(e, KeyError) and e.args else e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')) from e
+        except (ValueError, KeyError) as e: raise UsageError(_flag_msg(e.args[0] if isinstance(e, KeyError) and e.args else e)) from e
         jenc = None if judge == 'none' else load_encoder(judge, dev)[0]
         t = time.time(); res = optimise_latents(dec, reward, cond, seed=seed, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0)
         for o in old: o.unlink(missing_ok=True)
