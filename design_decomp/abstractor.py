@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, earlier_outputs, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 evaluate, get_recipe, recipe_help, train_model, validate_model, register_model, load_model)
 from .data import (GRAMMAR, HIERARCHY, TensorFTensor, TensorLabels, design_dls, split_dl, split_of, show_design,
                                 encode_ftensor, decode_ftensor)
@@ -674,8 +674,7 @@ def dd_decompose(images:Param("PNG/JPG files to decompose", str, nargs='+'),
     "Decompose design images: `{name}_ftensor.npy` (uint8, as in datasets), `{name}_decomposed.png` and, with `--abstractor`, `{name}_scores.json` (`output_stems`: images of the same name get distinct ones)."
     try:
         out, stems = check_out(out), output_stems(images)
-        old = [out/f'{s}_{k}' for s in stems for k in ('ftensor.npy', 'decomposed.png', 'scores.json') if (out/f'{s}_{k}').exists()]
-        if old and not force: raise UsageError(f"--out {out} holds the outputs of an earlier run for these images ({old[0].name}{', …' if len(old) > 1 else ''}); give another --out, or --force to replace them")
+        earlier_outputs(out, [out/f'{s}_{k}' for s in stems for k in ('ftensor.npy', 'decomposed.png', 'scores.json')], force, 'outputs for these images')
         enc, eck = load_encoder(checkpoint, device)
         ab, ack = load_abstractor(abstractor, device) if abstractor else (None, None)
         out.mkdir(parents=True, exist_ok=True)

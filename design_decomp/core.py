@@ -21,10 +21,10 @@ __all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'COMMAND_ERRORS'
            'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model',
            'load_model', 'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained',
            'from_pretrained', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog',
-           'ReduceLROnPlateauResumable', 'command_error', 'test_exit', 'check_out', 'clean_temporary',
-           'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
-           'train_model', 'training_summary', 'validate_model', 'matmul_gflops', 'machine_info', 'machine_text',
-           'update_json']
+           'ReduceLROnPlateauResumable', 'error_text', 'command_error', 'test_exit', 'check_out', 'earlier_outputs',
+           'clean_temporary', 'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help',
+           'fit_schedule', 'evaluate', 'train_model', 'training_summary', 'validate_model', 'matmul_gflops',
+           'machine_info', 'machine_text', 'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
 class UsageError(ValueError):
@@ -337,10 +337,13 @@ class ReduceLROnPlateauResumable(ReduceLROnPlateau):
 # %% ../nbs/00a_core.ipynb #79d54c7e
 COMMAND_ERRORS = (OSError, ValueError, KeyError, FloatingPointError)  # what a command reports in one line (exit 1; 2 for a `UsageError`)
 
+def error_text(e:BaseException)->str:
+    "The message of error `e` as a person reads it (a `KeyError`'s without the quotes `str` adds)."
+    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+
 def command_error(cmd:str, e:BaseException):
     "End console script `cmd` on error `e`: its message on stderr, exit status 2 for a `UsageError`, 1 for any other failure."
-    msg = str(e) if not isinstance(e, KeyError) or not e.args else str(e.args[0])
-    print(f"{cmd}: {msg}", file=sys.stderr); raise SystemExit(2 if isinstance(e, UsageError) else 1)
+    print(f"{cmd}: {error_text(e)}", file=sys.stderr); raise SystemExit(2 if isinstance(e, UsageError) else 1)
 
 def test_exit(f, contains:str, status:int|None=None):
     "Check that command function `f` ends as a failed console script does: exit status `status` (default: any but 0), `contains` in its message."
@@ -362,6 +365,14 @@ def check_out(out, flag:str='--out')->Path:
     if p.exists() and not p.is_dir(): raise UsageError(f"{flag} {out}: {p} is a file, not a folder")
     if not os.access(p, os.W_OK | os.X_OK): raise UsageError(f"{flag} {out}: {p} is not writable")
     return out
+
+def earlier_outputs(out, files, force:bool=False, what:str='the outputs')->list:
+    "Those of `files` that are there, left in `out` by an earlier run: a `UsageError` unless `force` (the caller removes them once its new results are written)."
+    old = [Path(f) for f in files if Path(f).exists()]
+    if old and not force:
+        raise UsageError(f"--out {out} holds {what} of an earlier run ({len(old)} file{'s' if len(old) > 1 else ''}, e.g. {old[0].name}); "
+                         "give another --out, or --force to replace them")
+    return old
 
 def clean_temporary(folder)->int:
     "Remove the temporary files that writes killed half way left in `folder` (`atomic_write`'s `.NAME.*.tmp`); how many."

@@ -21,7 +21,7 @@ from fastai.data.core import DataLoaders, show_batch, get_show_batch_func
 from fastai.data.block import DataBlock, TransformBlock
 from fastai.data.transforms import IntToFloatTensor, FuncSplitter
 from fastai.vision.data import get_grid
-from .core import save_json, save_npy, UsageError, COMMAND_ERRORS, command_error, check_out, clean_temporary
+from .core import save_json, save_npy, UsageError, COMMAND_ERRORS, command_error, check_out, clean_temporary, error_text
 
 # %% auto #0
 __all__ = ['GOALS', 'FORMATS', 'COLOUR_ROLES', 'ELEMENT_TYPES', 'HIERARCHY', 'GRAMMAR', 'F_CHANNELS', 'TEXT_TYPES',
@@ -804,7 +804,7 @@ def check_dataset(path, # a dataset folder
     for idx in progress_bar(ds.idxs, leave=False) if progress else ds.idxs:
         for get in (ds.image, ds.f_tensor, ds.metadata):
             try: get(idx)
-            except (OSError, ValueError, KeyError) as e: probs.append(str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e))
+            except (OSError, ValueError, KeyError) as e: probs.append(error_text(e))
     return probs
 
 # %% ../nbs/00_data.ipynb #ca613e94

@@ -21,7 +21,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.callback.fp16 import MixedPrecision
 from torchvision.utils import make_grid
-from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (UsageError, COMMAND_ERRORS, command_error, error_text, earlier_outputs, check_out, default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
 from .data import default_vocab, vmeta_to_tensor, tensor_to_vmeta, design_dls, split_dl
 from .diffusion import noise_schedule, timestep_embedding, DiffusionCallback, EMA, ddim_sample, ddpm_sample
@@ -30,8 +30,9 @@ from .diffusion import noise_schedule, timestep_embedding, DiffusionCallback, EM
 __all__ = ['NULL_TONE', 'PRECISIONS', 'DECODER_RECIPES', 'null_vmeta', 'VMetaTokens', 'ResBlock', 'SelfAttention',
            'CrossAttention', 'AttnBlock', 'DecoderUNet', 'make_conds', 'sample_designs', 'design_grid', 'save_png',
            'ToDiffusionRange', 'decoder_config', 'build_decoder', 'SampleGridCallback', 'CPUBFloat16',
-           'decoder_learner', 'load_decoder', 'train_decoder', 'validate_decoder', 'dd_train_decoder', 'dd_sample',
-           'goal_format_figure', 'guidance_sweep_figure', 'cross_attention_maps', 'attention_figure']
+           'decoder_learner', 'load_decoder', 'train_decoder', 'validate_decoder', 'dd_train_decoder',
+           'conds_from_flags', 'dd_sample', 'goal_format_figure', 'guidance_sweep_figure', 'cross_attention_maps',
+           'attention_figure']
 
 # %% ../nbs/04_decoder.ipynb #f6806559
 NULL_TONE = -1.
@@ -413,7 +414,11 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
     except COMMAND_ERRORS as e: command_error('dd_train_decoder', e)
 
 # %% ../nbs/04_decoder.ipynb #b6a24228
-def _flag_msg(e): return str(e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')
+def conds_from_flags(vocab:dict, goal=None, format=None, tone=None, n:int=1, seed:int=0)->torch.Tensor:
+    "`make_conds` for a command's --goal/--format/--tone: a bad one is a `UsageError` that names the flag and the valid values."
+    try: return make_conds(vocab, goal, format, tone, n, seed)
+    except (ValueError, KeyError) as e:
+        raise UsageError(error_text(e).replace('v_Goal', '--goal').replace('v_Format', '--format').replace('v_Tone', '--tone')) from e
 
 @call_parse
 def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name or folder, e.g. decoder-64", str)='checkpoints/decoder_best.pth',
@@ -436,11 +441,9 @@ def dd_sample(checkpoint:Param("decoder checkpoint (.pth), or a pretrained name 
         if precision not in PRECISIONS: raise UsageError(f"--precision {precision}: use {' or '.join(PRECISIONS)}")
         if sampler not in ('ddim', 'ddpm'): raise UsageError(f"--sampler {sampler!r}: use ddim or ddpm")
         out = check_out(out)
-        old = sorted(out.glob('design_*.png')) + [o for o in (out/'grid.png', out/'samples.json') if o.exists()] if out.is_dir() else []
-        if old and not force: raise UsageError(f"--out {out} holds the designs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
+        old = earlier_outputs(out, sorted(out.glob('design_*.png')) + [out/'grid.png', out/'samples.json'], force, 'the designs')
         model, ck = load_decoder(checkpoint, device)
-        try: cond = make_conds(model.vocab, goal, format, tone, n, seed)
-        except (ValueError, KeyError) as e: raise UsageError(_flag_msg(e.args[0] if isinstance(e, KeyError) and e.args else e)) from e
+        cond = conds_from_flags(model.vocab, goal, format, tone, n, seed)
     except COMMAND_ERRORS as e: command_error('dd_sample', e)
     t = time.time()
     imgs = sample_designs(model, cond=cond, steps=steps, sampler=sampler, guidance=guidance, seed=seed, precision=precision, progress=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np, torch
 import torch.nn as nn
 from fastcore.script import call_parse, Param, store_true
-from .core import UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json
+from .core import UsageError, COMMAND_ERRORS, command_error, earlier_outputs, check_out, default_device, save_json
 from .data import GRAMMAR, tensor_to_vmeta
 from .encoder import load_encoder, image_ftensors, CompositeLoss
 from .abstractor import load_abstractor, element_token_batch, agg_backend
 from .diffusion import ddim_sample
-from .decoder import load_decoder, _sched, _flag_msg, make_conds, design_grid, save_png
+from .decoder import load_decoder, _sched, conds_from_flags, make_conds, design_grid, save_png
 from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
@@ -174,12 +174,10 @@ def dd_innovate(checkpoint:Param("the Decoder: checkpoint or pretrained name", s
             if v < 1: raise UsageError(f"--{k} {v}: use at least 1")
         if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr {lr}: use a positive number")
         w, out = _weights(weights), check_out(out)
-        old = sorted(out.glob('design_*_before.png')) + [o for o in (out/'innovate.json', out/'before_after.png') if o.exists()] if out.is_dir() else []
-        if old and not force: raise UsageError(f"--out {out} holds the outputs of an earlier run ({len(old)} files); give another --out, or --force to replace them")
+        old = earlier_outputs(out, sorted(out.glob('design_*_*.png')) + [out/'innovate.json', out/'before_after.png'], force)
         dev = default_device(device)
         dec, _ = load_decoder(checkpoint, dev); reward = GrammarReward(encoder, abstractor, w).to(dev)
-        try: cond = make_conds(dec.vocab, goal, format, tone, n, seed)
-        except (ValueError, KeyError) as e: raise UsageError(_flag_msg(e.args[0] if isinstance(e, KeyError) and e.args else e)) from e
+        cond = conds_from_flags(dec.vocab, goal, format, tone, n, seed)
         jenc = None if judge == 'none' else load_encoder(judge, dev)[0]
         t = time.time(); res = optimise_latents(dec, reward, cond, seed=seed, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0)
         for o in old: o.unlink(missing_ok=True)

@@ -83,7 +83,7 @@ CASES = [
     ('checkpoints', 'a pretrained name that is not bundled', 'dd_sample --checkpoint decoder-65 --out {tmp}/s', 1, 'decoder-65'),
     ('results in the way', 'training into the folder of an earlier run', 'dd_train_encoder --data {data} --epochs 1 --out {enc_dir}', 2, 'holds an earlier encoder run'),
     ('results in the way', 'sampling into the folder of earlier designs', 'dd_sample --checkpoint decoder-64 --n 1 --steps 2 --device cpu --out {samples}', 2, 'holds the designs of an earlier run'),
-    ('results in the way', 'decomposing into the outputs of an earlier run', 'dd_decompose {img} --checkpoint {enc} --out {decomposed}', 2, 'holds the outputs of an earlier run'),
+    ('results in the way', 'decomposing into the outputs of an earlier run', 'dd_decompose {img} --checkpoint {enc} --out {decomposed}', 2, 'holds outputs for these images of an earlier run'),
 ]
 
 def run(cmd:str, **names):
