@@ -15,7 +15,7 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['linear_betas', 'cosine_betas', 'NoiseSchedule', 'noise_schedule', 'timestep_embedding', 'null_like', 'drop_cond',
            'DiffusionCallback', 'min_snr_weight', 'guided', 'ddpm_sample', 'ddim_timesteps', 'ddim_step', 'ddim_sample',
-           'EMA']
+           'ddim_invert', 'EMA']
 
 # %% ../nbs/03_diffusion.ipynb #a4407a21
 def linear_betas(T:int=1000, beta_min:float=1e-4, beta_max:float=0.02,
@@ -271,10 +271,12 @@ def ddpm_sample(model, sched:NoiseSchedule, shape=None, cond=None, x_T=None, w:f
     return (x, torch.stack(traj)) if traj_every else x
 
 # %% ../nbs/03_diffusion.ipynb #6006a477
-def ddim_timesteps(T:int, n:int)->torch.Tensor:
-    "`n` distinct timesteps evenly spaced from `T-1` down to 0."
-    if not 1<=n<=T: raise ValueError(f"ddim_timesteps: n_steps={n} must be between 1 and T={T}")
-    return torch.linspace(T-1, 0, n, dtype=torch.float64).round().long()
+def ddim_timesteps(T:int, n:int, t_start:int|None=None)->torch.Tensor:
+    "`n` distinct timesteps evenly spaced from `t_start` (default `T-1`) down to 0."
+    t_start = T-1 if t_start is None else int(t_start)
+    if not 0<=t_start<T: raise ValueError(f"ddim_timesteps: t_start={t_start} must be between 0 and T-1={T-1}")
+    if not 1<=n<=t_start+1: raise ValueError(f"ddim_timesteps: n_steps={n} must be between 1 and " + (f"T={T}" if t_start==T-1 else f"t_start+1={t_start+1}"))
+    return torch.linspace(t_start, 0, n, dtype=torch.float64).round().long()
 
 def ddim_step(x0, eps, abar_t:float, abar_prev:float, eta:float=0., noise=None):
     "One DDIM update $t\\to t'$ (Song eqs. 12, 16) from $\\hat x_0$ and $\\hat\\epsilon$; `noise` is used when $\\sigma>0$."
@@ -287,10 +289,11 @@ def ddim_sample(model, sched:NoiseSchedule, shape=None, cond=None, x_T=None, n_s
                 w:float=1., null_cond=None, pred:str='eps', clip:float|None=None, seed:int|None=None,
                 generator=None, device=None, traj_every:int=0, progress:bool=True,
                 grad:bool=False, # keep the graph so the sample is differentiable
-                checkpoint:bool=False): # with `grad`, recompute each model call in backward to save memory
+                checkpoint:bool=False, # with `grad`, recompute each model call in backward to save memory
+                t_start:int|None=None): # start at this timestep (`x_T` is then the latent there, e.g. from `ddim_invert`); default `T-1`
     "DDIM sampling over `n_steps` timesteps (Song eqs. 12, 16; `eta=0` deterministic); returns $x_0$ (and the $\\hat x_0$ trajectory)."
     sched,x,g = _start(model, sched, shape, cond, x_T, device, seed, generator)
-    ts,abar = ddim_timesteps(sched.T, n_steps).tolist(),sched.abar64
+    ts,abar = ddim_timesteps(sched.T, n_steps, t_start).tolist(),sched.abar64
     call = lambda x,tt: guided(model, x, tt, cond, w, null_cond)
     traj = []
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()), _eval(model):
@@ -305,6 +308,22 @@ def ddim_sample(model, sched:NoiseSchedule, shape=None, cond=None, x_T=None, n_s
             x = ddim_step(x0, eps, ab, abp, eta, z)
             if traj_every and (i%traj_every==0 or tp<0): traj.append(x0.detach().cpu())
     return (x, torch.stack(traj)) if traj_every else x
+
+# %% ../nbs/03_diffusion.ipynb #f8654e45
+@torch.no_grad()
+def ddim_invert(model, sched:NoiseSchedule, x0:torch.Tensor, cond=None, n_steps:int=50, t_start:int|None=None,
+                w:float=1., null_cond=None, pred:str='eps', clip:float|None=None, progress:bool=False)->torch.Tensor:
+    "The latent at `t_start` (default `T-1`) from which deterministic `ddim_sample` with the same arguments draws about `x0` (DDIM inversion)."
+    ts,abar = ddim_timesteps(sched.T, n_steps, t_start).flip(0).tolist(),sched.abar64
+    x = x0.to(sched.device)
+    with _eval(model):
+        for i,t in enumerate(_bar(ts, progress)):
+            tc = ts[i-1] if i else 0    # the level x is at (clean: read at t = 0)
+            tt = torch.full((len(x),), tc, device=x.device, dtype=torch.long)
+            eps,x0h = sched.eps_x0(guided(model, x, tt, cond, w, null_cond), x, tt, pred)
+            if clip is not None: x0h = x0h.clamp(-clip, clip); eps = sched.eps_from_x0(x, tt, x0h)
+            x = ddim_step(x0h, eps, abar[tc].item(), abar[t].item())
+    return x
 
 # %% ../nbs/03_diffusion.ipynb #e157fe0a
 class EMA(Callback):

@@ -11,15 +11,15 @@ import torch.nn as nn
 from fastcore.script import call_parse, Param, store_true
 from .core import UsageError, COMMAND_ERRORS, command_error, earlier_outputs, check_out, default_device, save_json
 from .data import GRAMMAR, tensor_to_vmeta
-from .encoder import load_encoder, image_ftensors, CompositeLoss
-from .abstractor import load_abstractor, element_token_batch, agg_backend
-from .diffusion import ddim_sample
+from .encoder import load_encoder, image_ftensors, CompositeLoss, ftensor_stats, read_image, letterbox
+from .abstractor import load_abstractor, element_token_batch, agg_backend, AbstractorLoss
+from .diffusion import ddim_sample, ddim_invert
 from .decoder import load_decoder, _sched, conds_from_flags, make_conds, design_grid, save_png
 from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
 __all__ = ['GrammarReward', 'start_noise', 'optimise_latents', 'best_of_n', 'before_after_figure', 'trajectory_figure',
-           'dd_innovate']
+           'ftensor_iou', 'KeepClose', 'read_designs', 'improve_designs', 'dd_innovate']
 
 # %% ../nbs/08_innovate.ipynb #25002b7e
 def _model(m, load):
@@ -36,20 +36,28 @@ class GrammarReward(nn.Module):
         for m in (self.encoder, self.abstractor): m.eval().requires_grad_(False)
         self.register_buffer('weights', torch.tensor(weights, dtype=torch.float32))
         self.decode = CompositeLoss(self.encoder.n_out-3).decodes
+        lf = AbstractorLoss(self.abstractor.n_goals, self.abstractor.n_formats); self.split, self.activation = lf.split, lf.activation
     def train(self, mode:bool=True): return super().train(False)  # frozen models stay in eval mode
-    def scores(self, x)->torch.Tensor:
-        "Grammar scores `[B,4]` of images `x`."
+    def read(self, x)->tuple:
+        "The Encoder's probabilities `p` of images `x` (at the Abstractor's size) and the Abstractor's activated outputs: `(p, goal probs, format probs, tone, grammar scores)`."
         p = image_ftensors(self.encoder, x, size=self.size or x.shape[-1], soft=True)
         tok, m = element_token_batch(self.decode(p.detach()).as_subclass(torch.Tensor)) if self.abstractor.boxes else (None, None)
-        out = self.abstractor.heads(self.abstractor.features(p), tok, m)
-        return torch.sigmoid(out[:, -self.abstractor.n_grammar:].float())
+        out = self.abstractor.heads(self.abstractor.features(p), tok, m).float()
+        return (p, *self.split(self.activation(out)))
+    def scores(self, x)->torch.Tensor:
+        "Grammar scores `[B,4]` of images `x`."
+        return self.read(x)[-1]
+    def intent(self, x)->torch.Tensor:
+        "V_Meta rows `[B,3]` (goal id, format id, tone) the Abstractor reads from images `x`."
+        _, g, f, tone, _ = self.read(x)
+        return torch.stack([g.argmax(1).float(), f.argmax(1).float(), tone.reshape(len(x), -1)[:, 0].float()], 1).detach()
     def forward(self, x): s = self.scores(x); return s@self.weights.to(s.device), s
 
 # %% ../nbs/08_innovate.ipynb #e3420090
-def _sample(decoder, sched, z, cond, steps:int, guidance:float, grad:bool=False):
-    "Designs in [0,1] from starting noise `z` by DDIM-`steps` (η = 0), with the graph to `z` when `grad`."
+def _sample(decoder, sched, z, cond, steps:int, guidance:float, grad:bool=False, t_start:int|None=None):
+    "Designs in [0,1] from latents `z` (at `t_start`, default `T-1`) by DDIM-`steps` (η = 0), with the graph to `z` when `grad`."
     x = ddim_sample(decoder, sched, x_T=z, cond=cond, n_steps=steps, w=guidance, null_cond=decoder.null_cond,
-                    pred=decoder.config.get('pred', 'eps'), clip=1., grad=grad, checkpoint=grad, progress=False)
+                    pred=decoder.config.get('pred', 'eps'), clip=1., grad=grad, checkpoint=grad, progress=False, t_start=t_start)
     return (x.float().clamp(-1, 1)+1)/2
 
 def start_noise(decoder, n:int, seed:int=0, device=None)->torch.Tensor:
@@ -61,7 +69,8 @@ def optimise_latents(decoder, reward, cond:torch.Tensor, # V_Meta rows `[B,3]` (
                      z=None, seed:int=0, # starting latents (default: `start_noise(…, seed)`)
                      steps:int=50, ddim_steps:int=4, lr:float=0.05, guidance:float=3., grad_clip:float=1.,
                      renorm:bool=True, # scale each latent back to its starting norm after every step (the prior)
-                     traj_every:int=10, log=None)->dict:
+                     traj_every:int=10, log=None,
+                     t_start:int|None=None)->dict: # the timestep `z` is at (default `T-1`: noise); `improve_designs` starts part-way
     "Gradient ascent of `reward` over the Decoder's starting latents for designs of intents `cond`; each design's best iterate, the trajectory and the history."
     dev = next(decoder.parameters()).device; decoder.eval().requires_grad_(False)
     sched, cond = _sched(decoder.config).to(dev), cond.to(dev)
@@ -71,7 +80,7 @@ def optimise_latents(decoder, reward, cond:torch.Tensor, # V_Meta rows `[B,3]` (
     best = dict(reward=torch.full((len(cond),), -math.inf), step=torch.zeros(len(cond), dtype=torch.long))
     hist, norms, traj, t0 = [], [], [], time.time()
     for i in range(steps+1):
-        x = _sample(decoder, sched, z, cond, ddim_steps, guidance, grad=i < steps)
+        x = _sample(decoder, sched, z, cond, ddim_steps, guidance, grad=i < steps, t_start=t_start)
         r, s = reward(x)
         with torch.no_grad():
             rc, up = r.detach().float().cpu(), r.detach().float().cpu() > best['reward']
@@ -141,6 +150,53 @@ def trajectory_figure(res:dict, n:int|None=None):
     axs[0].set_title(f"each row one design, left to right the optimisation ({t.shape[0]} snapshots)", fontsize=8)
     h = res['history'][:, :n]; axs[1].plot(h.numpy(), lw=.8); axs[1].plot(h.mean(1).numpy(), 'k', lw=2, label='mean')
     axs[1].set_xlabel('step'); axs[1].set_ylabel('reward'); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
+
+# %% ../nbs/08_innovate.ipynb #b1233121
+def ftensor_iou(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
+    "IoU of the text masks and of the image masks, `[B,2]`, between decoded F_Tensor batches `a` and `b` (1 where a mask is empty in both)."
+    out = []
+    for k in ('iou_text', 'iou_image'):
+        i, u = ftensor_stats(a, b, k, dims=(1, 2))
+        out.append(torch.where(u > 0, i/u.clamp(min=1), torch.ones_like(u)))
+    return torch.stack(out, 1)
+
+class KeepClose(nn.Module):
+    "`reward` (a `GrammarReward`) less the distance from reference designs `ref` `[B,3,H,W]`: `ftensor` × the mean squared change of the Encoder's text and image probabilities, `pixel` × that of the pixels; `forward` returns `(objective [B], scores [B,4])`."
+    def __init__(self, reward:GrammarReward, ref:torch.Tensor, ftensor:float=20., pixel:float=20.):
+        super().__init__(); self.reward, self.ftensor, self.pixel = reward, ftensor, pixel
+        self.register_buffer('ref', ref.detach().float())
+        with torch.no_grad(): self.register_buffer('ref_p', reward.read(self.ref)[0][:, :2])
+    def train(self, mode:bool=True): return super().train(False)
+    def forward(self, x):
+        p, *_, s = self.reward.read(x)
+        d_f, d_px = (p[:, :2]-self.ref_p).square().flatten(1).mean(1), (x-self.ref).square().flatten(1).mean(1)
+        return s@self.reward.weights.to(s.device) - self.ftensor*d_f - self.pixel*d_px, s
+
+def read_designs(files, size:int)->tuple:
+    "Design image files of any size (`read_image`) letterboxed to `size`² as the Decoder draws: images `[B,3,size,size]` in [0,1] and each one's `(x0, y0, w, h)` inside the square."
+    sq = [letterbox(read_image(f), size) for f in files]
+    return torch.from_numpy(np.stack([s for s, _ in sq])).permute(0, 3, 1, 2).float()/255, [r for _, r in sq]
+
+def improve_designs(decoder, reward:GrammarReward, images:torch.Tensor, # `[B,3,S,S]` in [0,1] at the Decoder's size S (`read_designs`)
+                    cond=None, # V_Meta rows `[B,3]`; default: the intent the Abstractor reads (`reward.intent`)
+                    strength:float=0.5, # how far up the noise levels to invert: the latent is at t = strength·(T−1)
+                    ftensor:float=20., pixel:float=20., # `KeepClose`'s weights
+                    steps:int=30, ddim_steps:int=4, lr:float=0.05, guidance:float=1., grad_clip:float=1., traj_every:int=10, log=None)->dict:
+    "Designs `images` inverted into the Decoder's latent space under their intent and optimised toward `reward`, kept close to themselves: `optimise_latents`' result with `x0` the inputs (`reconstruction`: the inverted latent's design), `reward0`/`reward` the grammar reward of input and result, `objective` what was maximised."
+    dev, S = next(decoder.parameters()).device, decoder.config['size']
+    if images.ndim != 4 or images.shape[1] != 3 or tuple(images.shape[-2:]) != (S, S):
+        raise ValueError(f"improve_designs: images of shape {tuple(images.shape)}; the Decoder draws [B,3,{S},{S}]: letterbox them to its size first (read_designs)")
+    if not 0 < strength <= 1: raise ValueError(f"improve_designs: strength={strength} must be in (0, 1]")
+    x = images.float().to(dev); decoder.eval().requires_grad_(False)
+    with torch.no_grad(): cond = reward.intent(x) if cond is None else cond.float().to(dev)
+    sched = _sched(decoder.config).to(dev); t_start = round(strength*(sched.T-1))
+    if ddim_steps > t_start+1: raise ValueError(f"improve_designs: ddim_steps={ddim_steps} is more than the {t_start+1} timesteps below strength {strength}")
+    z = ddim_invert(decoder, sched, x*2-1, cond, ddim_steps, t_start, guidance, decoder.null_cond, decoder.config.get('pred', 'eps'), clip=1.)
+    res = optimise_latents(decoder, KeepClose(reward, x, ftensor, pixel), cond, z=z, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance,
+                           grad_clip=grad_clip, traj_every=traj_every, log=log, t_start=t_start)
+    with torch.no_grad(): (r_in, s_in), (r_out, _) = reward(x), reward(res['x'].to(dev))
+    return dict(res, x0=x.cpu(), reconstruction=res['x0'], scores0=s_in.cpu(), reward0=r_in.float().cpu(), reward=r_out.float().cpu(),
+                objective0=res['reward0'], objective=res['reward'], cond=cond.cpu(), t_start=t_start)
 
 # %% ../nbs/08_innovate.ipynb #160b3911
 def _weights(s:str)->tuple:
