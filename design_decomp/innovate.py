@@ -10,16 +10,16 @@ import numpy as np, torch
 import torch.nn as nn
 from fastcore.script import call_parse, Param, store_true
 from .core import UsageError, COMMAND_ERRORS, command_error, earlier_outputs, check_out, default_device, save_json
-from .data import GRAMMAR, tensor_to_vmeta
+from .data import GRAMMAR, tensor_to_vmeta, sample_design, make_design
 from .encoder import load_encoder, image_ftensors, CompositeLoss, ftensor_stats, read_image, letterbox
-from .abstractor import load_abstractor, element_token_batch, agg_backend, AbstractorLoss
+from .abstractor import load_abstractor, element_token_batch, agg_backend, AbstractorLoss, output_stems
 from .diffusion import ddim_sample, ddim_invert
 from .decoder import load_decoder, _sched, conds_from_flags, make_conds, design_grid, save_png
 from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
 __all__ = ['GrammarReward', 'start_noise', 'optimise_latents', 'best_of_n', 'before_after_figure', 'trajectory_figure',
-           'ftensor_iou', 'KeepClose', 'read_designs', 'improve_designs', 'dd_innovate']
+           'ftensor_iou', 'KeepClose', 'read_designs', 'flawed_designs', 'improve_designs', 'dd_innovate']
 
 # %% ../nbs/08_innovate.ipynb #25002b7e
 def _model(m, load):
@@ -101,12 +101,17 @@ def optimise_latents(decoder, reward, cond:torch.Tensor, # V_Meta rows `[B,3]` (
                 z0=z0.cpu(), decoder_calls=(steps+1)*ddim_steps, seconds=time.time()-t0)
 
 @torch.no_grad()
-def best_of_n(decoder, reward, cond:torch.Tensor, n:int, seed:int=0, ddim_steps:int=4, guidance:float=3.)->dict:
+def best_of_n(decoder, reward, cond:torch.Tensor, n:int, seed:int=0, ddim_steps:int=4, guidance:float=3.,
+              edit=None, # designs `[B,3,S,S]` in [0,1]: noise each to `t_start` and draw it again (SDEdit) instead of starting from pure noise
+              t_start:int|None=None)->dict:
     "The honest baseline: `n` random latents per intent (seeds `seed`…`seed+n−1`), DDIM-`ddim_steps`, the one the reward likes best."
     dev = next(decoder.parameters()).device; sched, cond = _sched(decoder.config).to(dev), cond.to(dev)
+    if edit is not None and t_start is None: raise ValueError("best_of_n: with `edit`, give the `t_start` to noise the designs to")
     best, t0 = dict(reward=torch.full((len(cond),), -math.inf)), time.time()
     for k in range(n):
-        x = _sample(decoder, sched, start_noise(decoder, len(cond), seed+k, dev), cond, ddim_steps, guidance)
+        z = start_noise(decoder, len(cond), seed+k, dev)
+        if edit is not None: z = sched.q_sample(edit.float().to(dev)*2-1, torch.full((len(z),), t_start, device=dev), z)
+        x = _sample(decoder, sched, z, cond, ddim_steps, guidance, t_start=t_start)
         r, s = reward(x); r = r.float().cpu()
         if k == 0: best.update(x=x.cpu().clone(), scores=s.cpu().clone())
         up = r > best['reward']; best['x'][up], best['scores'][up], best['reward'][up] = x.cpu()[up], s.cpu()[up], r[up]
@@ -151,7 +156,7 @@ def trajectory_figure(res:dict, n:int|None=None):
     h = res['history'][:, :n]; axs[1].plot(h.numpy(), lw=.8); axs[1].plot(h.mean(1).numpy(), 'k', lw=2, label='mean')
     axs[1].set_xlabel('step'); axs[1].set_ylabel('reward'); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
 
-# %% ../nbs/08_innovate.ipynb #b1233121
+# %% ../nbs/08_innovate.ipynb #7f6fb945
 def ftensor_iou(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
     "IoU of the text masks and of the image masks, `[B,2]`, between decoded F_Tensor batches `a` and `b` (1 where a mask is empty in both)."
     out = []
@@ -162,7 +167,7 @@ def ftensor_iou(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
 
 class KeepClose(nn.Module):
     "`reward` (a `GrammarReward`) less the distance from reference designs `ref` `[B,3,H,W]`: `ftensor` × the mean squared change of the Encoder's text and image probabilities, `pixel` × that of the pixels; `forward` returns `(objective [B], scores [B,4])`."
-    def __init__(self, reward:GrammarReward, ref:torch.Tensor, ftensor:float=20., pixel:float=20.):
+    def __init__(self, reward:GrammarReward, ref:torch.Tensor, ftensor:float=100., pixel:float=100.):
         super().__init__(); self.reward, self.ftensor, self.pixel = reward, ftensor, pixel
         self.register_buffer('ref', ref.detach().float())
         with torch.no_grad(): self.register_buffer('ref_p', reward.read(self.ref)[0][:, :2])
@@ -177,10 +182,20 @@ def read_designs(files, size:int)->tuple:
     sq = [letterbox(read_image(f), size) for f in files]
     return torch.from_numpy(np.stack([s for s, _ in sq])).permute(0, 3, 1, 2).float()/255, [r for _, r in sq]
 
+def flawed_designs(n:int, seed:int=9, min_flaws:int=2, size:int=64)->tuple:
+    "Test designs whose truth is known: the first `n` of generator seed `seed` with at least `min_flaws` of its controlled flaws (`FLAW_P`); images `[n,3,size,size]` in [0,1], their indices, flaws and true grammar scores."
+    idx, i = [], 0
+    while len(idx) < n:
+        if sum(sample_design(seed, i)['flaws'].values()) >= min_flaws: idx.append(i)
+        i += 1
+    ds = [make_design(seed, i, size) for i in idx]
+    return (torch.from_numpy(np.stack([d[0] for d in ds])).permute(0, 3, 1, 2).float()/255, idx,
+            [sorted(k for k, v in d[2]['design_json']['flaws'].items() if v) for d in ds], [d[2]['v_grammar'] for d in ds])
+
 def improve_designs(decoder, reward:GrammarReward, images:torch.Tensor, # `[B,3,S,S]` in [0,1] at the Decoder's size S (`read_designs`)
                     cond=None, # V_Meta rows `[B,3]`; default: the intent the Abstractor reads (`reward.intent`)
-                    strength:float=0.5, # how far up the noise levels to invert: the latent is at t = strength·(T−1)
-                    ftensor:float=20., pixel:float=20., # `KeepClose`'s weights
+                    strength:float=0.6, # how far up the noise levels to invert: the latent is at t = strength·(T−1)
+                    ftensor:float=100., pixel:float=100., # `KeepClose`'s weights
                     steps:int=30, ddim_steps:int=4, lr:float=0.05, guidance:float=1., grad_clip:float=1., traj_every:int=10, log=None)->dict:
     "Designs `images` inverted into the Decoder's latent space under their intent and optimised toward `reward`, kept close to themselves: `optimise_latents`' result with `x0` the inputs (`reconstruction`: the inverted latent's design), `reward0`/`reward` the grammar reward of input and result, `objective` what was maximised."
     dev, S = next(decoder.parameters()).device, decoder.config['size']
@@ -199,50 +214,73 @@ def improve_designs(decoder, reward:GrammarReward, images:torch.Tensor, # `[B,3,
                 objective0=res['reward0'], objective=res['reward'], cond=cond.cpu(), t_start=t_start)
 
 # %% ../nbs/08_innovate.ipynb #160b3911
-def _weights(s:str)->tuple:
+def _weights(s:str, flag:str='--weights', n:int=4, names:str='alignment, contrast, whitespace, hierarchy', eg:str='1,1,1,1')->tuple:
     try: w = tuple(float(v) for v in s.split(','))
     except ValueError: w = ()
-    if len(w) != 4 or not all(math.isfinite(v) and v >= 0 for v in w) or not any(w):
-        raise UsageError(f"--weights {s}: give four numbers ≥ 0 (alignment, contrast, whitespace, hierarchy), not all 0, e.g. 1,1,1,1")
+    if len(w) != n or not all(math.isfinite(v) and v >= 0 for v in w) or (n == 4 and not any(w)):
+        raise UsageError(f"{flag} {s}: give {n} numbers ≥ 0 ({names}){', not all 0' if n == 4 else ''}, e.g. {eg}")
     return w
+
+def _crop(x:torch.Tensor, rect)->np.ndarray:
+    "Design `x` `[3,S,S]` in [0,1] as uint8 `[h,w,3]`, cropped to `rect` `(x0, y0, w, h)` (the letterbox of `read_designs`)."
+    x0, y0, w, h = rect; return design_grid(x[None, :, y0:y0+h, x0:x0+w], 1, pad=0)
 
 @call_parse
 def dd_innovate(checkpoint:Param("the Decoder: checkpoint or pretrained name", str)='decoder-64',
                 encoder:Param("the reward's Encoder", str)='encoder-64',
                 abstractor:Param("the reward's Abstractor", str)='abstractor-64',
                 judge:Param("the judge's Encoder, never in the reward ('none' to skip)", str)='encoder-64-judge',
-                goal:Param("goal name (default: random for each design)", str)=None,
-                format:Param("format name (default: random for each design)", str)=None,
-                tone:Param("tone in [0,1] (default: random for each design)", float)=None,
-                n:Param("number of designs", int)=4,
+                image:Param("design images (any size) to improve instead of drawing new ones; each one's intent is read by the Abstractor unless --goal/--format/--tone say it", str, nargs='+')=None,
+                strength:Param("with --image: how far up the noise levels a design is inverted, in (0, 1]", float)=0.6,
+                keep:Param("with --image: weights of the F_Tensor-mask and the pixel distance from the original", str)='100,100',
+                goal:Param("goal name (default: random for each new design)", str)=None,
+                format:Param("format name (default: random for each new design)", str)=None,
+                tone:Param("tone in [0,1] (default: random for each new design)", float)=None,
+                n:Param("number of new designs (without --image)", int)=4,
                 steps:Param("optimisation steps", int)=30,
                 ddim_steps:Param("DDIM steps of each sample (the gradient runs through all of them)", int)=4,
                 lr:Param("Adam's learning rate on the latents", float)=0.05,
-                guidance:Param("classifier-free guidance weight", float)=3.,
+                guidance:Param("classifier-free guidance weight (default: 3 for new designs, 1 with --image, where it inverts best)", float)=None,
                 weights:Param("reward weights of alignment, contrast, whitespace, hierarchy", str)='1,1,1,1',
                 seed:Param("seed of the starting latents and random intents", int)=0,
                 out:Param("output folder", str)='innovated',
                 device:Param("cuda, mps, cpu (default: best available)", str)=None,
                 force:Param("replace the outputs of an earlier run in --out", store_true)=False):
-    "Draw designs for an intent and optimise their starting noise toward better grammar scores; before/after PNGs, a figure and innovate.json with reward and judge."
+    "Draw designs for an intent, or take `--image` designs, and optimise their latents toward better grammar scores; before/after PNGs, a figure and innovate.json with reward and judge."
     try:
         for k, v in dict(n=n, steps=steps, ddim_steps=ddim_steps).items():
             if v < 1: raise UsageError(f"--{k} {v}: use at least 1")
         if not (math.isfinite(lr) and lr > 0): raise UsageError(f"--lr {lr}: use a positive number")
-        w, out = _weights(weights), check_out(out)
-        old = earlier_outputs(out, sorted(out.glob('design_*_*.png')) + [out/'innovate.json', out/'before_after.png'], force)
+        if not 0 < strength <= 1: raise UsageError(f"--strength {strength}: use a number in (0, 1]")
+        w, (kf, kp), out = _weights(weights), _weights(keep, '--keep', 2, 'F_Tensor masks, pixels', '100,100'), check_out(out)
+        guidance = (1. if image else 3.) if guidance is None else guidance
+        stems = output_stems(image) if image else [f'design_{i:03d}' for i in range(n)]
+        old = earlier_outputs(out, [out/f'{s}_{k}.png' for s in stems for k in ('before', 'after')] + [out/'innovate.json', out/'before_after.png'], force)
         dev = default_device(device)
         dec, _ = load_decoder(checkpoint, dev); reward = GrammarReward(encoder, abstractor, w).to(dev)
-        cond = conds_from_flags(dec.vocab, goal, format, tone, n, seed)
+        if image:
+            xs, rects = read_designs(image, dec.config['size'])
+            with torch.no_grad(): cond = reward.intent(xs.to(dev)).cpu()
+            given = conds_from_flags(dec.vocab, goal, format, tone, len(xs), seed)
+            for j, v in enumerate((goal, format, tone)):
+                if v is not None: cond[:, j] = given[:, j]
+        else: cond, rects = conds_from_flags(dec.vocab, goal, format, tone, n, seed), None
         jenc = None if judge == 'none' else load_encoder(judge, dev)[0]
-        t = time.time(); res = optimise_latents(dec, reward, cond, seed=seed, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0)
+        t = time.time()
+        res = (improve_designs(dec, reward, xs, cond, strength, kf, kp, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0) if image else
+               optimise_latents(dec, reward, cond, seed=seed, steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, traj_every=0))
         for o in old: o.unlink(missing_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         jb, ja = (judge_designs(jenc, res['x0']), judge_designs(jenc, res['x'])) if jenc is not None else (None, None)
+        if image:
+            with torch.no_grad(): reader = jenc if jenc is not None else reward.encoder; iou = ftensor_iou(*(image_ftensors(reader, v.to(dev)).cpu() for v in (res['x'], res['x0'])))
         items = []
         for i, c in enumerate(cond):
-            for k, x in (('before', res['x0'][i]), ('after', res['x'][i])): save_png(out/f'design_{i:03d}_{k}.png', design_grid(x[None], 1, pad=0))
-            items.append(dict(file_before=f'design_{i:03d}_before.png', file_after=f'design_{i:03d}_after.png', **tensor_to_vmeta(c, dec.vocab),
+            for k, x in (('before', res['x0'][i]), ('after', res['x'][i])):
+                save_png(out/f'{stems[i]}_{k}.png', _crop(x, rects[i]) if image else design_grid(x[None], 1, pad=0))
+            items.append(dict(**(dict(image=str(image[i]), read_as=dict(size=dec.config['size'], rect=list(rects[i])),
+                                      ftensor_iou=dict(text=float(iou[i, 0]), image=float(iou[i, 1]), reader='judge' if jenc is not None else 'reward encoder')) if image else {}),
+                              file_before=f'{stems[i]}_before.png', file_after=f'{stems[i]}_after.png', **tensor_to_vmeta(c, dec.vocab),
                               reward_before=float(res['reward0'][i]), reward_after=float(res['reward'][i]), best_step=int(res['step'][i]),
                               scores_before=dict(zip(GRAMMAR, map(float, res['scores0'][i]))), scores_after=dict(zip(GRAMMAR, map(float, res['scores'][i]))),
                               judge_before=jb[i] if jb else None, judge_after=ja[i] if ja else None))
@@ -250,9 +288,11 @@ def dd_innovate(checkpoint:Param("the Decoder: checkpoint or pretrained name", s
             with agg_backend() as plt: fig = before_after_figure(res, jenc); fig.savefig(out/'before_after.png', dpi=90); plt.close(fig)
         save_json(out/'innovate.json', dict(checkpoint=str(checkpoint), reward=dict(encoder=str(encoder), abstractor=str(abstractor), weights=w),
                                             judge=None if jenc is None else str(judge), steps=steps, ddim_steps=ddim_steps, lr=lr, guidance=guidance, seed=seed,
+                                            **(dict(strength=strength, t_start=res['t_start'], keep=dict(ftensor=kf, pixel=kp)) if image else {}),
                                             seconds=round(time.time()-t, 1), designs=items), indent=1)
     except COMMAND_ERRORS as e: command_error('dd_innovate', e)
     r0, r1 = res['reward0'].mean(), res['reward'].mean()
     j = f"; judge {np.mean([o['grammar_sum'] for o in jb]):.3f} → {np.mean([o['grammar_sum'] for o in ja]):.3f}" if jb else ' (no judge)'
-    print(f"optimised {n} designs in {time.time()-t:.1f}s: reward {r0:.3f} → {r1:.3f}{j}; wrote {out}/ (design_NNN_before.png, design_NNN_after.png, "
-          f"{'before_after.png, ' if jb else ''}innovate.json)")
+    kept = f"; F_Tensor IoU with the original: text {iou[:, 0].mean():.2f}, image {iou[:, 1].mean():.2f}" if image else ''
+    print(f"{'improved' if image else 'optimised'} {len(cond)} designs in {time.time()-t:.1f}s: reward {r0:.3f} → {r1:.3f}{j}{kept}; wrote {out}/ "
+          f"({'NAME' if image else 'design_NNN'}_before.png, {'NAME' if image else 'design_NNN'}_after.png, {'before_after.png, ' if jb else ''}innovate.json)")
