@@ -130,19 +130,20 @@ def _draw_boxes(ax, img_hw:int, f, els):
         b = e['box']; ax.add_patch(patches.Rectangle((x0+b[0]*W-.5, y0+b[1]*H-.5), (b[2]-b[0])*W, (b[3]-b[1])*H, fill=False, lw=.8,
                                                      edgecolor=_BOX_COLOUR.get(e['type'], 'k')))
 
-def before_after_figure(res:dict, judge_encoder, titles=None, n:int|None=None):
-    "Each design of `optimise_latents` result `res` before and after, with the judge Encoder's element boxes, the reward and the judge's scores."
+def before_after_figure(res:dict, judge_encoder=None, titles=None, n:int|None=None):
+    "Each design of `optimise_latents` result `res` before and after, with the reward and, given a judge Encoder, its element boxes and the judge's scores."
     import matplotlib.pyplot as plt
     enc = load_encoder(judge_encoder)[0] if isinstance(judge_encoder, (str, Path)) else judge_encoder
     n = min(n or len(res['x']), len(res['x'])); xs = dict(before=res['x0'][:n], after=res['x'][:n]); rs = dict(before=res['reward0'], after=res['reward'])
-    with torch.no_grad(): fs = {k: image_ftensors(enc, v.to(next(enc.parameters()).device)).cpu() for k, v in xs.items()}
-    fig, axs = plt.subplots(2, n, figsize=(2.1*n, 5.2), squeeze=False)
+    if enc is not None:
+        with torch.no_grad(): fs = {k: image_ftensors(enc, v.to(next(enc.parameters()).device)).cpu() for k, v in xs.items()}
+    fig, axs = plt.subplots(2, n, figsize=(2.1*n, 5.2 if enc is not None else 4.9), squeeze=False)
     for r, k in enumerate(xs):
-        js = judge_designs(enc, xs[k])
+        js = judge_designs(enc, xs[k]) if enc is not None else None
         for i in range(n):
             ax = axs[r, i]; img = (xs[k][i].permute(1, 2, 0).numpy()*255).round().astype(np.uint8); ax.imshow(img); ax.set_xticks([]); ax.set_yticks([])
-            _draw_boxes(ax, img.shape[0], fs[k][i], ftensor_elements(fs[k][i], img))
-            ax.set_title(f"{k}: reward {rs[k][i]:.2f}\njudge {js[i]['grammar_sum']:.2f} (align {js[i]['alignment']:.2f})", fontsize=7)
+            if enc is not None: _draw_boxes(ax, img.shape[0], fs[k][i], ftensor_elements(fs[k][i], img))
+            ax.set_title(f"{k}: reward {rs[k][i]:.2f}" + (f"\njudge {js[i]['grammar_sum']:.2f} (align {js[i]['alignment']:.2f})" if js else ''), fontsize=7)
             if r == 0 and titles: ax.set_xlabel(titles[i], fontsize=7); ax.xaxis.set_label_position('top')
     fig.tight_layout(); return fig
 

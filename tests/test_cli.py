@@ -49,8 +49,8 @@ def test_pipeline_tiny(tmp_path):
     "dd_pipeline end to end at 32² from the command line: every stage, a self-contained report and report.json, exit codes and error messages."
     out = tmp_path/'demo'
     r = run('dd_pipeline', '--out', out, '--tiny')
-    for i, stage in enumerate(('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'report'), 1):
-        assert f'[{i}/7 {stage}]' in r.stdout, r.stdout
+    for i, stage in enumerate(('data', 'encoder', 'abstractor', 'decoder', 'samples', 'decompose', 'innovate', 'report'), 1):
+        assert f'[{i}/8 {stage}]' in r.stdout, r.stdout
     rep = (out/'report.html').read_text()
     rj = json.loads((out/'report.json').read_text())
     assert rj['passed'] + rj['failed'] == len(rj['criteria']) > 0 and rj['machine']['gflops_fp32_2048'] > 0
@@ -82,7 +82,7 @@ def test_pretrained_try_it_now(tmp_path):
     from design_decomp.pipeline import PRESETS
     out = tmp_path/'try'
     r = run('dd_pipeline', '--pretrained', '--device', 'cpu', '--out', out)
-    assert '[7/7 report]' in r.stdout and 'encoder-64' in (out/'report.html').read_text()
+    assert '[8/8 report]' in r.stdout and 'encoder-64' in (out/'report.html').read_text()
     cards = {k: pretrained_models()[f'{k}-64']['figures']['report'] for k in KINDS}
     rows = compare(cards, figures(out))
     assert all(o['ok'] for o in rows), compare_text(rows)                 # every figure within its tolerance, every verdict as on the card

@@ -22,7 +22,7 @@ CASES = [
     ('success', 'dd_sample draws designs', 'dd_sample --checkpoint decoder-64 --n 1 --steps 2 --device cpu --out {tmp}/s', 0, 'wrote 1 designs'),
     ('success', 'dd_decompose reads an image', 'dd_decompose {img} --checkpoint {enc} --out {tmp}/r', 0, 'wrote'),
     ('success', 'dd_evaluate measures a checkpoint', 'dd_evaluate encoder --checkpoint {enc} --data {data}', 0, 'criteria (test)'),
-    ('success', 'dd_pipeline runs every stage', 'dd_pipeline --tiny --out {tmp}/p', 0, '[7/7 report]'),
+    ('success', 'dd_pipeline runs every stage', 'dd_pipeline --tiny --out {tmp}/p', 0, '[8/8 report]'),
     ('success', 'dd_innovate optimises designs', 'dd_innovate --n 1 --steps 2 --judge none --device cpu --out {tmp}/i', 0, 'optimised 1 designs'),
     ('success', 'dd_innovate --image improves a given design', 'dd_innovate --image {img} --steps 2 --device cpu --out {tmp}/i', 0, 'improved 1 designs'),
     ('success', 'dd_train_encoder --validate measures a checkpoint', 'dd_train_encoder --data {data} --validate --checkpoint {enc}', 0, '"iou_text"'),
