@@ -15,8 +15,9 @@
    (floor: as many real test designs) -- both in the feature space of a `DesignProbe` trained on the same data
    (bench/runs/probe_64), a network outside the reward.
 4. Given designs (`--improve N`, entry cpu_64_improve): N deliberately flawed designs, where the truth is known --
-   the generator's designs with seed 9 (the bundled models were trained on seed 0) that have at least two of its
-   controlled flaws (`FLAW_P`), the first N in index order, fixed before the run. Each is improved by
+   the generator's designs with seed 11 (`--flawed_seed`; the bundled models were trained on seed 0, and the settings
+   -- strength 0.6, KeepClose 100/100 -- were chosen on seed 9's first 8, which the docs and the explorer show) that
+   have at least two of its controlled flaws (`FLAW_P`), the first N in index order, fixed before the run. Each is improved by
    `improve_designs` (DDIM inversion to `--strength`, `KeepClose`) and by the baseline at equal Decoder calls: SDEdit
    best-of-N (`best_of_n(edit=...)`: noised to the same level N times, drawn again, the best by the same objective).
    The judge on the input, on the inverted latent's redraw and on each result; the F_Tensor IoU of each result with
@@ -161,7 +162,7 @@ def improve(args, dev, jck, entry):
     from design_decomp.decoder import load_decoder
     from design_decomp.innovate import GrammarReward, KeepClose, improve_designs, best_of_n, ftensor_iou, flawed_designs
     dec, _ = load_decoder('decoder-64', dev); reward = GrammarReward('encoder-64', 'abstractor-64').to(dev); jenc = load_encoder(jck, dev)[0]
-    X, idx, flaws, truth = flawed_designs(args.improve, seed=9, min_flaws=2, size=64)
+    X, idx, flaws, truth = flawed_designs(args.improve, seed=args.flawed_seed, min_flaws=2, size=64)
     read = lambda x: image_ftensors(jenc, x.to(dev)).cpu()
     out = {k: dict(x=[], reward=[]) for k in ('reconstruction', 'improved', f'sdedit_best_of_{args.steps+1}', f'sdedit_best_of_{3*(args.steps+1)}')}
     secs, conds = dict(improved=0., best_small=0., best_large=0.), []
@@ -192,12 +193,12 @@ def improve(args, dev, jck, entry):
                                     improved_and_kept=float(np.mean([a['grammar_sum'] > b['grammar_sum'] and m >= 0.8 for a, b, m in zip(js, j_in, mi.tolist())])),
                                     reward_change=float(torch.cat(v['reward']).mean()-r_in.mean())))
     cond = torch.cat(conds)
-    entry.update(settings=dict(n=len(X), generator_seed=9, indices=idx, flaws=[sorted(f) for f in flaws], min_flaws=2, strength=args.strength,
+    entry.update(settings=dict(n=len(X), generator_seed=args.flawed_seed, tuned_on='strength and KeepClose weights chosen on the first 8 flawed designs of generator seed 9', indices=idx, flaws=[sorted(f) for f in flaws], min_flaws=2, strength=args.strength,
                                keep=dict(ftensor=args.keep[0], pixel=args.keep[1]), steps=args.steps, ddim_steps=args.ddim_steps, lr=args.lr, guidance=args.improve_guidance,
                                reward='GrammarReward(encoder-64, abstractor-64), weights 1,1,1,1', judge_sum=list(JUDGE_SUM), batch=args.batch,
                                baseline='best_of_n(edit=inputs, t_start): SDEdit at the same noise level, the best by the same KeepClose objective'),
-                 intent_read=dict(goal_correct=float(np.mean([int(c[0]) == d for c, d in zip(cond, [_intent(9, i)[0] for i in idx])])),
-                                  format_correct=float(np.mean([int(c[1]) == d for c, d in zip(cond, [_intent(9, i)[1] for i in idx])]))),
+                 intent_read=dict(goal_correct=float(np.mean([int(c[0]) == d for c, d in zip(cond, [_intent(args.flawed_seed, i)[0] for i in idx])])),
+                                  format_correct=float(np.mean([int(c[1]) == d for c, d in zip(cond, [_intent(args.flawed_seed, i)[1] for i in idx])]))),
                  seconds_per_design={k: round(v/len(X), 2) for k, v in secs.items()}, results=res)
     return entry
 
@@ -210,7 +211,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0]); a = p.add_argument
     a('--n', type=int, default=24, help='intents (goal × format cells, in order)'); a('--seeds', type=int, default=2, help='starting seeds per intent')
     a('--steps', type=int, default=30); a('--ddim_steps', type=int, default=4); a('--lr', type=float, default=0.05); a('--guidance', type=float, default=3.)
-    a('--improve', type=int, default=24, help='flawed designs to improve'); a('--strength', type=float, default=0.6)
+    a('--improve', type=int, default=24, help='flawed designs to improve'); a('--flawed_seed', type=int, default=11, help='their generator seed (not 0: training; not 9: tuning)'); a('--strength', type=float, default=0.6)
     a('--keep', type=lambda s: tuple(float(v) for v in s.split(',')), default=(100., 100.), help='KeepClose weights: F_Tensor masks, pixels')
     a('--improve_guidance', type=float, default=1.)
     a('--what', choices=('both', 'new', 'improve'), default='both')
