@@ -134,7 +134,7 @@ class DesignDecomposer:
         self.upload.observe(on_upload, 'value'); self.path.observe(lambda ch: ch['new'].strip() and show(ch['new'].strip()), 'value')
         return W.VBox([W.HBox([self.upload, self.path]), self.out])
 
-# %% ../nbs/06_explore.ipynb #9ade32eb
+# %% ../nbs/06_explore.ipynb #4cc4f185
 class DesignImprover:
     "Improve a design — uploaded, a path, or one of the generator's flawed test designs — with `improve_designs`, shown step by step with the reward's and the judge's scores."
     def __init__(self, decoder, encoder, abstractor, judge=None, # the judge's Encoder (never in the reward), or `None`

@@ -155,7 +155,7 @@ def trajectory_figure(res:dict, n:int|None=None):
     axs[0].imshow(design_grid(t[:, :n].transpose(0, 1).reshape(-1, *t.shape[2:]), nrow=t.shape[0])); axs[0].axis('off')
     axs[0].set_title(f"each row one design, left to right the optimisation ({t.shape[0]} snapshots)", fontsize=8)
     h = res['history'][:, :n]; axs[1].plot(h.numpy(), lw=.8); axs[1].plot(h.mean(1).numpy(), 'k', lw=2, label='mean')
-    axs[1].set_xlabel('step'); axs[1].set_ylabel('reward'); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
+    axs[1].set_xlabel('step'); axs[1].set_ylabel('objective (reward less the distance kept)' if 'objective' in res else 'reward', fontsize=8); axs[1].legend(fontsize=7); fig.tight_layout(); return fig
 
 # %% ../nbs/08_innovate.ipynb #7f6fb945
 def ftensor_iou(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:

@@ -214,7 +214,7 @@ def stage_decompose(out:Path, c:dict, dev, verbose=False, n_show:int=6):
                                                                           if not isinstance(v, dict)},
                  eval_n=res['n'], eval_n_ref=res['n_ref'], criteria=crit))
 
-# %% ../nbs/05_pipeline.ipynb #2607ad3d
+# %% ../nbs/05_pipeline.ipynb #ae7ebf8a
 INNOVATE = dict(n=4, steps=30, strength=0.6)  # the innovation stage's defaults (a preset's `innovate` overrides them)
 
 def stage_innovate(out:Path, c:dict, dev, verbose=False):
