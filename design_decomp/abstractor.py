@@ -633,9 +633,11 @@ def scores_text(s:dict)->str:
 # %% ../nbs/02_abstractor.ipynb #5fa121d7
 @contextmanager
 def agg_backend():
-    "Draw with matplotlib's Agg backend (no display needed) and give the caller's backend back afterwards."
+    "Draw with matplotlib's Agg backend (no display needed) and give the caller's backend back afterwards; one that needs no display already (Agg, Jupyter's inline) is left alone, since switching away and back stops a notebook showing its later figures."
     import matplotlib.pyplot as plt
-    old = plt.get_backend(); plt.switch_backend('Agg')
+    old = plt.get_backend()
+    if old.lower() == 'agg' or 'inline' in old: yield plt; return
+    plt.switch_backend('Agg')
     try: yield plt
     finally: plt.switch_backend(old)
 
