@@ -14,8 +14,7 @@ from .core import pretrained_models
 from .encoder import load_encoder, decompose, read_image
 from .abstractor import load_abstractor, score_ftensor, scores_text
 from .decoder import load_decoder, sample_designs
-from .encoder import letterbox
-from .innovate import GrammarReward, improve_designs, flawed_designs, before_after_figure, trajectory_figure
+from .innovate import GrammarReward, improve_designs, letterbox_designs, flawed_designs, before_after_figure, trajectory_figure
 
 # %% auto #0
 __all__ = ['DatasetBrowser', 'DesignGenerator', 'DesignDecomposer', 'DesignImprover', 'explorer']
@@ -143,12 +142,12 @@ class DesignImprover:
         self.reward = GrammarReward(encoder, abstractor).to(dev); self.size = self.dec.config['size']
         self.judge = load_encoder(judge, dev)[0] if judge is not None else None
     def flawed(self, k:int)->np.ndarray:
-        "Flawed test design `k` (`flawed_designs`: generator seed 9, at least two flaws) as a uint8 image."
-        x = flawed_designs(k+1, size=self.size)[0][k]; return (x.permute(1, 2, 0).numpy()*255).round().astype(np.uint8)
+        "Flawed test design `k` (`flawed_designs`: generator seed 9, at least two flaws) as a uint8 image; drawn once."
+        if len(getattr(self, '_flawed', ())) <= k: self._flawed = flawed_designs(max(k+1, 8), size=self.size)[0]
+        return (self._flawed[k].permute(1, 2, 0).numpy()*255).round().astype(np.uint8)
     def improve(self, img, steps:int=30, strength:float=0.6, every:int=5)->dict:
         "`improve_designs` of `img` (a path, PNG/JPG bytes or a uint8 array, any size; letterboxed to the Decoder's size)."
-        sq, _ = letterbox(_image(img), self.size)
-        x = torch.from_numpy(sq).permute(2, 0, 1)[None].float()/255
+        x, _ = letterbox_designs([_image(img)], self.size)
         return improve_designs(self.dec, self.reward, x, strength=strength, steps=steps, traj_every=every)
     def figures(self, img, steps:int=30, strength:float=0.6, every:int=5)->list:
         "The trajectory and, with a judge, the before/after figure of improving `img`."

@@ -19,7 +19,8 @@ from .evaluate import judge_designs, ftensor_elements, JUDGE_SUM
 
 # %% auto #0
 __all__ = ['GrammarReward', 'start_noise', 'optimise_latents', 'best_of_n', 'before_after_figure', 'trajectory_figure',
-           'ftensor_iou', 'KeepClose', 'read_designs', 'flawed_designs', 'improve_designs', 'dd_innovate']
+           'ftensor_iou', 'KeepClose', 'letterbox_designs', 'read_designs', 'flawed_designs', 'improve_designs',
+           'dd_innovate']
 
 # %% ../nbs/08_innovate.ipynb #25002b7e
 def _model(m, load):
@@ -178,10 +179,14 @@ class KeepClose(nn.Module):
         d_f, d_px = (p[:, :2]-self.ref_p).square().flatten(1).mean(1), (x-self.ref).square().flatten(1).mean(1)
         return s@self.reward.weights.to(s.device) - self.ftensor*d_f - self.pixel*d_px, s
 
-def read_designs(files, size:int)->tuple:
-    "Design image files of any size (`read_image`) letterboxed to `size`² as the Decoder draws: images `[B,3,size,size]` in [0,1] and each one's `(x0, y0, w, h)` inside the square."
-    sq = [letterbox(read_image(f), size) for f in files]
+def letterbox_designs(imgs, size:int)->tuple:
+    "Design images (uint8 `[H,W,3]` arrays of any size) letterboxed to `size`² as the Decoder draws: images `[B,3,size,size]` in [0,1] and each one's `(x0, y0, w, h)` inside the square."
+    sq = [letterbox(np.asarray(im), size) for im in imgs]
     return torch.from_numpy(np.stack([s for s, _ in sq])).permute(0, 3, 1, 2).float()/255, [r for _, r in sq]
+
+def read_designs(files, size:int)->tuple:
+    "`letterbox_designs` of image files (`read_image`: any format Pillow reads, an error that names a bad one)."
+    return letterbox_designs([read_image(f) for f in files], size)
 
 def flawed_designs(n:int, seed:int=9, min_flaws:int=2, size:int=64)->tuple:
     "Test designs whose truth is known: the first `n` of generator seed `seed` with at least `min_flaws` of its controlled flaws (`FLAW_P`); images `[n,3,size,size]` in [0,1], their indices, flaws and true grammar scores."
