@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, earlier_outputs, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (main_print, main_process_first, barrier, is_main_process, world_size, DistributedTraining, UsageError, COMMAND_ERRORS, command_error, check_out, earlier_outputs, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 evaluate, get_recipe, recipe_help, train_model, validate_model, register_model, load_model)
 from .data import (GRAMMAR, HIERARCHY, TensorFTensor, TensorLabels, design_dls, split_dl, split_of, show_design,
                                 encode_ftensor, decode_ftensor)
@@ -470,7 +470,7 @@ def box_branch_learner(model:Abstractor, config:dict, dls, lr:float=2e-3, path:s
     const = constant_prediction(split_labels(dls, 'train'))
     lc = config.get('loss', dict(weights=(1., 1., 1., 1.), var=None))
     # the optimizer holds the branch's and grammar head's parameters only: its state isn't saved, so the checkpoints load anywhere
-    cb = [NonFiniteGuard()] + ([CheckpointCallback(path, 'abstractor', with_opt=False), TrainingLog(path, 'abstractor_history.csv')] if path else [])
+    cb = [NonFiniteGuard()] + ([DistributedTraining()] if world_size() > 1 else []) + ([CheckpointCallback(path, 'abstractor', with_opt=False), TrainingLog(path, 'abstractor_history.csv')] if path else [])
     learn = Learner(cdls, model, loss_func=AbstractorLoss(config['n_goals'], config['n_formats'], lc['weights'], lc['var']), opt_func=Adam,
                     lr=lr, metrics=abstractor_metrics(dls.vocab, const), cbs=cb+list(cbs or []), **kw)
     learn.model_config, learn.vocab, learn.const = config, dls.vocab, const
@@ -488,7 +488,9 @@ def fit_box_branch(base, dls, epochs:int=12, lr:float=2e-3, path:str|Path|None='
     m, c = with_box_branch(ab, ck['config']); c['base'] = str(base)
     if encoder: c['trained_on_predicted'] = str(encoder)
     learn = box_branch_learner(m, c, dls, lr=lr, path=path, bs=bs, encoder=encoder)
-    with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
+    alone = quiet or not is_main_process()
+    with (learn.no_bar() if alone else nullcontext()), (learn.no_logging() if alone else nullcontext()): learn.fit_one_cycle(epochs, lr)
+    barrier()  # several processes: the main one has written the best checkpoint
     full = abstractor_learner(dls, config=c, path=None)
     full.model.load_state_dict(load_checkpoint(Path(path)/'abstractor_best.pth')['model_state_dict'] if path else m.state_dict())
     full.box_learner = learn
@@ -529,7 +531,8 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
         raise ValueError(f"--resume {resume}: that checkpoint is of the box-branch stage; resume the first stage ({Path(out)/'base'/'abstractor_last.pth'}) or train the branch again with --base")
     dev, out = default_device(device), Path(out)
     stage1 = out/'base' if r['box_epochs'] else out
-    if r['box_epochs'] and not resume: refuse_earlier_run(check_out(out), 'abstractor', force)  # the box branch's results go into `out` itself
+    if r['box_epochs'] and not resume:
+        with main_process_first(): refuse_earlier_run(check_out(out), 'abstractor', force)  # the box branch's results go into `out` itself
     make = _abstractor_make(data, r, size, dev, workers, stage1, keep_epochs, pretrained)
     learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet, seed, force)
     if r['box_epochs']:
@@ -598,10 +601,10 @@ def dd_train_abstractor(data:Param("dataset folder (from dd_data)", str)='data',
                                           epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width, maxpool=_yes_no(maxpool, 'maxpool'),
                                           coord=_yes_no(coord, 'coord'), profiles=profiles or None, boxes=boxes or None, box_epochs=box_epochs,
                                           weights=w, standardise=False if plain_mse else None)
-            print(f"trained in {learn.train_seconds:.0f}s (the last stage); checkpoints in {out}/ (abstractor_last.pth to resume, abstractor_best.pth)")
+            main_print(f"trained in {learn.train_seconds:.0f}s (the last stage); checkpoints in {out}/ (abstractor_last.pth to resume, abstractor_best.pth)")
         ck = checkpoint if validate else Path(out)/'abstractor_best.pth'
-        print(json.dumps(dict(checkpoint=str(ck), split='test', f_tensors='true', **res), indent=1))
-        print(f"criteria, and end to end on an Encoder's F_Tensors: dd_evaluate abstractor --checkpoint {ck} --data {data} --encoder ENCODER_CKPT")
+        main_print(json.dumps(dict(checkpoint=str(ck), split='test', f_tensors='true', **res), indent=1))
+        main_print(f"criteria, and end to end on an Encoder's F_Tensors: dd_evaluate abstractor --checkpoint {ck} --data {data} --encoder ENCODER_CKPT")
     except COMMAND_ERRORS as e: command_error('dd_train_abstractor', e)
 
 # %% ../nbs/02_abstractor.ipynb #55634c61

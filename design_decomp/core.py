@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
-import os, re, io, sys, json, random, tempfile, math, time, contextlib
+import os, re, io, sys, json, random, tempfile, math, time, contextlib, datetime
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
@@ -13,18 +13,22 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback, ReduceLROnPlateau
 from fastai.learner import Learner
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, to_detach
+from fastai.data.load import DataLoader
+from fastai.distributed import DistributedDL
 import fastai.callback.progress  # Learner.no_bar
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'COMMAND_ERRORS', 'SCHEDULES', 'UsageError', 'default_device',
-           'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model',
-           'load_model', 'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained',
-           'from_pretrained', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog',
-           'ReduceLROnPlateauResumable', 'error_text', 'command_error', 'test_exit', 'check_out', 'earlier_outputs',
-           'clean_temporary', 'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help',
-           'fit_schedule', 'evaluate', 'train_model', 'training_summary', 'validate_model', 'matmul_gflops',
-           'machine_info', 'machine_text', 'update_json']
+           'world_size', 'process_rank', 'global_sum', 'local_rank', 'is_main_process', 'main_print',
+           'init_distributed', 'barrier', 'main_process_first', 'broadcast_object', 'one_process', 'atomic_write',
+           'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model', 'load_model',
+           'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained', 'from_pretrained',
+           'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog', 'ReduceLROnPlateauResumable',
+           'error_text', 'command_error', 'test_exit', 'check_out', 'earlier_outputs', 'clean_temporary',
+           'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
+           'train_model', 'training_summary', 'validate_model', 'ShardedDL', 'all_reduce_mean', 'SyncBatchNorm',
+           'sync_batchnorm', 'DistributedTraining', 'matmul_gflops', 'machine_info', 'machine_text', 'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
 class UsageError(ValueError):
@@ -32,19 +36,96 @@ class UsageError(ValueError):
 
 def default_device(device:str|torch.device|None=None # 'cuda', 'mps', 'cpu', 'cuda:1'…; `None` picks the best available
                   )->torch.device:
-    "The device to use: `device` if given, else CUDA, then MPS (with the CPU fallback for missing ops), then CPU."
+    "The device to use: `device` if given, else CUDA, then MPS (with the CPU fallback for missing ops), then CPU; under a launcher of several processes, CUDA means this process's GPU (`cuda:LOCAL_RANK`)."
     if device is not None and str(device)!='auto':
         try: d = torch.device(device)
         except RuntimeError as e: raise UsageError(f"--device {device}: not a device; use cuda, cuda:1, mps or cpu") from e
         if d.type=='cuda' and not torch.cuda.is_available(): raise UsageError(f"--device {device}: CUDA is not available on this machine")
         if d.type=='cuda' and (d.index or 0) >= torch.cuda.device_count(): raise UsageError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), cuda:0 …")
         if d.type=='mps' and not torch.backends.mps.is_available(): raise UsageError(f"--device {device}: MPS is not available on this machine")
+        if d.type == 'cuda' and d.index is None and world_size() > 1: d = torch.device('cuda', local_rank())
         return d
-    if torch.cuda.is_available(): return torch.device('cuda')
+    if torch.cuda.is_available(): return torch.device('cuda', local_rank()) if world_size() > 1 else torch.device('cuda')  # one GPU per process under a launcher
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available():
         os.environ.setdefault('PYTORCH_ENABLE_MPS_FALLBACK', '1')
         return torch.device('mps')
     return torch.device('cpu')
+
+# %% ../nbs/00a_core.ipynb #1cef1998
+_ALONE = False  # inside `one_process`
+
+def world_size()->int:
+    "How many processes train together: the process group's size, else the launcher's `WORLD_SIZE` (`accelerate launch`, `torchrun`), else 1."
+    if _ALONE: return 1
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): return torch.distributed.get_world_size()
+    return max(1, int(os.environ.get('WORLD_SIZE') or 1))
+
+def process_rank()->int:
+    "This process's rank among `world_size()` processes (0 when run plainly)."
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): return torch.distributed.get_rank()
+    return int(os.environ.get('RANK') or 0)
+
+class _AllReduceSum(torch.autograd.Function):
+    "Sum over the processes; the gradient, too, is summed over them (every process's loss depends on every process's input)."
+    @staticmethod
+    def forward(ctx, t): t = t.clone(); torch.distributed.all_reduce(t); return t
+    @staticmethod
+    def backward(ctx, g): g = g.clone(); torch.distributed.all_reduce(g); return g
+
+def global_sum(t:torch.Tensor)->torch.Tensor:
+    "`t` summed over the processes while training on several (with its backward pass to every process), else `t`: for a loss made of whole-batch sums, e.g. a Dice over the batch."
+    if world_size() <= 1 or not torch.is_grad_enabled() or not t.requires_grad: return t  # validation runs whole in every process
+    return _AllReduceSum.apply(t)
+
+def local_rank()->int:
+    "This process's rank on its machine: the GPU it uses (`LOCAL_RANK`; 0 when run plainly)."
+    return int(os.environ.get('LOCAL_RANK') or 0)
+
+def is_main_process()->bool:
+    "Whether this process writes the files and prints: rank 0, or the only one."
+    return process_rank() == 0
+
+def main_print(*args, **kw):
+    "`print` in the main process only."
+    if is_main_process(): print(*args, **kw)
+
+def init_distributed(timeout_s:float=4*3600)->int: # how long a process waits for the others at a barrier (e.g. while the main one evaluates)
+    "Join the process group a launcher describes (`WORLD_SIZE` > 1, `RANK`, `MASTER_ADDR`, `MASTER_PORT`): gloo between CPU tensors, NCCL between CUDA ones; the number of processes (1, and nothing done, when run plainly)."
+    if world_size() <= 1 or torch.distributed.is_initialized(): return world_size()
+    missing = [k for k in ('RANK', 'MASTER_ADDR', 'MASTER_PORT') if not os.environ.get(k)]
+    if missing: raise UsageError(f"WORLD_SIZE={os.environ['WORLD_SIZE']} but {', '.join(missing)} not set: start several processes with `accelerate launch` or `torchrun`")
+    cuda = torch.cuda.is_available()
+    if cuda: torch.cuda.set_device(local_rank())
+    torch.distributed.init_process_group('cpu:gloo,cuda:nccl' if cuda else 'gloo', timeout=datetime.timedelta(seconds=timeout_s))
+    return world_size()
+
+def barrier():
+    "Wait until every process gets here (nothing when run plainly)."
+    if world_size() > 1 and torch.distributed.is_initialized(): torch.distributed.barrier()
+
+@contextlib.contextmanager
+def main_process_first():
+    "Run the block in the main process, then in the others (which wait for it): make or clear files once, then read them everywhere."
+    if not is_main_process(): barrier()
+    yield  # no `finally`: if the main process fails here it stops, and the launcher stops the others
+    if is_main_process(): barrier()
+
+def broadcast_object(o, src:int=0):
+    "Process `src`'s `o` (anything picklable) in every process."
+    if world_size() <= 1 or not torch.distributed.is_initialized(): return o
+    box = [o]; torch.distributed.broadcast_object_list(box, src); return box[0]
+
+@contextlib.contextmanager
+def one_process():
+    "Run the block as if alone (for the main process, while the others wait at a `barrier`): no collective calls, and fastai's metrics gather nothing from the others."
+    global _ALONE
+    old, was = os.environ.get('WORLD_SIZE'), _ALONE
+    os.environ['WORLD_SIZE'], _ALONE = '1', True  # what fastai's `num_distrib` reads, and ours
+    try: yield
+    finally:
+        _ALONE = was
+        if old is None: os.environ.pop('WORLD_SIZE', None)
+        else: os.environ['WORLD_SIZE'] = old
 
 # %% ../nbs/00a_core.ipynb #47f26e44
 def _umask()->int:
@@ -256,6 +337,7 @@ class CheckpointCallback(Callback):
         if self.monitor not in names: raise ValueError(f"CheckpointCallback: monitor {self.monitor!r} is not one of {names}")
         return float(vals[names.index(self.monitor)])
     def _save(self, fn, value, opt=True):
+        if not is_main_process(): return  # several processes: the main one writes
         extra = {}
         for cb in self.learn.cbs:
             if hasattr(cb, 'ckpt_extra'): extra.update(cb.ckpt_extra())
@@ -300,7 +382,7 @@ class TrainingLog(Callback):
     order = 60
     def __init__(self, path='checkpoints', fname='history.csv', append=True): store_attr(); self.fn = Path(path)/fname
     def before_fit(self):
-        self.active = not hasattr(self, 'lr_finder') and not hasattr(self, 'gather_preds')
+        self.active = not hasattr(self, 'lr_finder') and not hasattr(self, 'gather_preds') and is_main_process()
         if not self.active: return
         self.fn.parent.mkdir(parents=True, exist_ok=True)
         new = not (self.append and self.fn.exists() and self.fn.stat().st_size)
@@ -323,7 +405,7 @@ class TrainingLog(Callback):
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot(np.arange(len(rec.losses)), [float(l) for l in rec.losses], label='train', alpha=0.7)
         vals = [v for v in rec.values if len(v)>=2]  # epochs skipped on resume have none
-        if vals: ax.plot(np.arange(1, len(vals)+1)*len(self.dls.train), [v[1] for v in vals], 'o-', label='valid')
+        if vals: ax.plot(np.arange(1, len(vals)+1)*(len(rec.losses)//len(vals)), [v[1] for v in vals], 'o-', label='valid')
         ax.set_xlabel('batch'); ax.set_ylabel('loss'); ax.set_yscale('log'); ax.legend()
         fig.tight_layout(); fig.savefig(self.fn.with_name(self.fn.stem+'_loss.png'), dpi=100); plt.close(fig)
 
@@ -458,24 +540,36 @@ def train_model(make_learner:callable, # config dict or None -> Learner
     if not lr > 0: raise UsageError(f"--lr {lr}: the learning rate must be positive")
     if schedule not in SCHEDULES: raise UsageError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
     if seed is not None and not 0 <= seed < 2**32: raise UsageError(f"--seed {seed}: use a whole number from 0 to 2**32-1")
-    out = check_out(out); clean_temporary(out); start = 0
-    if resume:
-        ck = load_checkpoint(resume)
-        if seed is not None and ck.get('seed') not in (None, seed):
-            raise UsageError(f"--seed {seed}: {resume} was trained with seed {ck['seed']}; leave --seed out to continue that run exactly")
-        seed = ck.get('seed', seed)
-    else: refuse_earlier_run(out, prefix, force)
-    if seed is None: seed = random.SystemRandom().randrange(2**31)
+    n = init_distributed(); start = 0  # several processes under `accelerate launch`/`torchrun`: see "Several processes"
+    with main_process_first():  # the main process clears `out` before the others look at it
+        out = check_out(out)
+        if is_main_process(): clean_temporary(out)
+        if resume:
+            ck = load_checkpoint(resume)
+            if seed is not None and ck.get('seed') not in (None, seed):
+                raise UsageError(f"--seed {seed}: {resume} was trained with seed {ck['seed']}; leave --seed out to continue that run exactly")
+            seed = ck.get('seed', seed)
+        else: refuse_earlier_run(out, prefix, force)
+    if seed is None: seed = broadcast_object(random.SystemRandom().randrange(2**31))  # one seed for all processes
     set_seed(seed)  # the initial weights
     learn = make_learner(ck['config'] if resume else None); learn.add_cb(SeedEachEpoch(seed))
+    if n > 1:
+        if learn.dls.train.bs % n: raise UsageError(f"--batch_size {learn.dls.train.bs}: the batch is split among {n} processes; use a multiple of {n}")
+        learn.add_cb(DistributedTraining()); learn.world_size = n
     if resume:
         start = resume_learner(learn, resume)
         if start >= epochs: raise UsageError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
         if not (out/f'{prefix}_best.pth').exists(): learn.best_metric = None  # continued into a new folder: its first epoch is its best so far
-    t = time.time()
-    with (learn.no_bar() if quiet else nullcontext()), (learn.no_logging() if quiet else nullcontext()):
-        fit_schedule(learn, epochs, lr, schedule, start_epoch=start)
+    t, alone = time.time(), quiet or not is_main_process()
+    with (learn.no_bar() if alone else nullcontext()), (learn.no_logging() if alone else nullcontext()):
+        try: fit_schedule(learn, epochs, lr, schedule, start_epoch=start)
+        except RuntimeError as e:
+            if n <= 1 or not isinstance(e, getattr(torch.distributed, 'DistError', ())): raise
+            last = Path(out)/f'{prefix}_last.pth'
+            raise ConnectionError(f"training stopped: process {process_rank()} of {n} lost the others ({str(e).splitlines()[0][:200]}); "
+                                  + (f"{last} holds the last finished epoch: continue with --resume {last}" if last.exists() else "no epoch had finished")) from e
     learn.train_seconds, learn.resumed_at, learn.seed = time.time()-t, start, seed
+    barrier()  # the main process has written the best checkpoint
     resume_learner(learn, Path(out)/f'{prefix}_best.pth')
     return learn, evaluate(learn, eval_dl(learn))
 
@@ -494,6 +588,90 @@ def validate_model(make_learner:callable, eval_dl:callable, checkpoint, kind:str
         m, ck = load_pretrained(checkpoint, 'cpu', kind); learn = make_learner(ck['config'])
         learn.model.load_state_dict(m.state_dict())
     return learn, evaluate(learn, eval_dl(learn))
+
+# %% ../nbs/00a_core.ipynb #54064f4b
+class ShardedDL(DistributedDL):
+    "Process `rank`'s share of DataLoader `dl` among `world`: items `rank, rank+world, …` of the order every process draws alike, in batches of `dl.bs // world`."
+    def __init__(self, dl, rank:int, world:int):
+        if dl.bs % world: raise UsageError(f"--batch_size {dl.bs}: the batch is split among {world} processes; use a multiple of {world}")
+        super().__init__(dl.new(bs=dl.bs//world), rank, world)
+    def get_idxs(self):
+        idxs = broadcast_object(list(self.dl.get_idxs()))  # the same on every process by seeding; the main process's, to be sure
+        self.n, self.n_padded = len(idxs), -(-len(idxs)//self.world_size)*self.world_size
+        idxs += (idxs*(self.n_padded//max(self.n, 1)+1))[:self.n_padded-self.n]  # an even share for everyone
+        return idxs[self.rank::self.world_size]
+    def to_detach(self, b, cpu=True, gather=True): return to_detach(b, cpu, gather)
+
+def all_reduce_mean(tensors:list):
+    "Replace each tensor of `tensors` by its mean over all processes, one all-reduce per dtype and device."
+    n = world_size()
+    if n <= 1 or not tensors: return
+    groups = {}
+    for t in tensors: groups.setdefault((t.dtype, t.device), []).append(t)
+    for ts in groups.values():
+        flat = torch.cat([t.reshape(-1) for t in ts]); torch.distributed.all_reduce(flat); flat /= n
+        o = 0
+        for t in ts: t.copy_(flat[o:o+t.numel()].view_as(t)); o += t.numel()
+
+class SyncBatchNorm(torch.nn.modules.batchnorm._BatchNorm):
+    "BatchNorm whose training statistics are those of the whole batch across all processes, on any device (torch's `SyncBatchNorm` needs CUDA); plain BatchNorm in eval mode or alone."
+    def _check_input_dim(self, x):
+        if x.dim() < 2: raise ValueError(f"SyncBatchNorm: expected at least 2-D input, got {x.dim()}-D")
+    def forward(self, x):
+        if not (self.training and world_size() > 1): return super().forward(x)
+        c, dims, xf = x.shape[1], [d for d in range(x.dim()) if d != 1], x.float()
+        n = torch.full((1,), x.numel()/c, device=x.device)
+        tot = _AllReduceSum.apply(torch.cat([xf.sum(dims), (xf*xf).sum(dims), n]))  # the gradient reaches every process's inputs
+        N = tot[-1]; mean = tot[:c]/N; var = (tot[c:2*c]/N - mean*mean).clamp_min(0)
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else 1/float(self.num_batches_tracked)
+                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), m)
+                self.running_var.lerp_((var.detach()*N/(N-1).clamp_min(1)).to(self.running_var.dtype), m)
+        shape = [1, c] + [1]*(x.dim()-2)
+        y = (xf - mean.view(shape))*torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine: y = y*self.weight.view(shape) + self.bias.view(shape)
+        return y.to(x.dtype)
+
+def sync_batchnorm(m:torch.nn.Module)->torch.nn.Module:
+    "`m` with every BatchNorm layer a `SyncBatchNorm` sharing its parameters and statistics (the optimizer's parameters stay the same)."
+    out = m
+    if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and not isinstance(m, (SyncBatchNorm, torch.nn.SyncBatchNorm)):
+        out = SyncBatchNorm(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
+        if m.affine: out.weight, out.bias = m.weight, m.bias
+        if m.track_running_stats: out.running_mean, out.running_var, out.num_batches_tracked = m.running_mean, m.running_var, m.num_batches_tracked
+        out.train(m.training)
+    for name, child in m.named_children(): out.add_module(name, sync_batchnorm(child))
+    return out
+
+class DistributedTraining(Callback):
+    "Train in every process of the group at once: each on its `ShardedDL` share of the batch, gradients averaged after each backward pass, the same start everywhere; `learn.model` stays unwrapped."
+    order = -15  # after `SeedEachEpoch` (-20) has seeded the epoch
+    def __init__(self, sync_bn:bool=True): store_attr(); self.shards = {}
+    def before_fit(self):
+        self.world, self.rank = world_size(), process_rank()
+        if self.world <= 1: return
+        m = self.learn.model
+        if self.sync_bn: self.learn.model = sync_batchnorm(m)  # the same parameters: the optimizer keeps them
+        with torch.no_grad():
+            for t in [*self.learn.model.parameters(), *self.learn.model.buffers()]: torch.distributed.broadcast(t, 0)  # one start, whatever each process loaded
+    def before_epoch(self):
+        if self.world > 1 and self.rank: set_seed((torch.initial_seed() + 7919*self.rank) % 2**32)  # this process's own noise; the data order has its own generator
+    def before_train(self):
+        if self.world <= 1: return
+        dl = self.learn.dl
+        if id(dl) not in self.shards: self.shards[id(dl)] = ShardedDL(dl, self.rank, self.world)
+        sh = self.shards[id(dl)]; sh.dl.rng = dl.rng  # the order `SeedEachEpoch` seeded
+        self.learn.dl = sh
+    def after_backward(self):
+        if self.world > 1: all_reduce_mean([p.grad for p in self.learn.model.parameters() if p.grad is not None])
+    def _share_buffers(self):
+        if self.world > 1:
+            with torch.no_grad():
+                for b in self.learn.model.buffers(): torch.distributed.broadcast(b, 0)
+    def before_validate(self): self._share_buffers()
+    def after_fit(self): self._share_buffers()
 
 # %% ../nbs/00a_core.ipynb #c92b1dc9
 def matmul_gflops(n:int=2048, reps:int=5, device=None)->float:

@@ -21,7 +21,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.callback.fp16 import MixedPrecision
 from torchvision.utils import make_grid
-from .core import (UsageError, COMMAND_ERRORS, command_error, error_text, earlier_outputs, check_out, default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (main_print, is_main_process, UsageError, COMMAND_ERRORS, command_error, error_text, earlier_outputs, check_out, default_device, atomic_write, save_json, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
 from .data import default_vocab, vmeta_to_tensor, tensor_to_vmeta, design_dls, split_dl
 from .diffusion import noise_schedule, timestep_embedding, DiffusionCallback, EMA, ddim_sample, ddpm_sample
@@ -261,7 +261,7 @@ class SampleGridCallback(Callback):
     order = 75
     def __init__(self, path='checkpoints', every:int=5, n:int=16, steps:int=50, guidance:float=3., seed:int=0, prefix:str='decoder', nrow:int=8):
         store_attr('every,n,steps,guidance,seed,prefix,nrow'); self.dir, self.grids = Path(path), []
-    def before_fit(self): self.active, self.trained = not hasattr(self.learn, 'lr_finder') and not hasattr(self.learn, 'gather_preds'), False
+    def before_fit(self): self.active, self.trained = not hasattr(self.learn, 'lr_finder') and not hasattr(self.learn, 'gather_preds') and is_main_process(), False
     def before_epoch(self): self.trained = False
     def before_train(self): self.trained = True
     def conds(self):
@@ -410,7 +410,7 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
             learn, res = train_decoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force, epochs=epochs, batch_size=batch_size, lr=lr,
                                        lr_schedule=lr_schedule, width=width, schedule=schedule, pred=pred, min_snr=(min_snr or False) if min_snr is not None else None,
                                        mixed_precision=mp, sample_every=sample_every, guidance=guidance)
-            print(training_summary(learn, res, out, 'decoder') + f"\nsample grids: {out}/decoder_samples_epoch_N.png")
+            main_print(training_summary(learn, res, out, 'decoder') + f"\nsample grids: {out}/decoder_samples_epoch_N.png")
     except COMMAND_ERRORS as e: command_error('dd_train_decoder', e)
 
 # %% ../nbs/04_decoder.ipynb #b6a24228

@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.core import show_results
 from fastai.vision.data import get_grid
-from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (main_print, global_sum, UsageError, COMMAND_ERRORS, command_error, check_out, default_device, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 get_recipe, recipe_help, train_model, validate_model, register_model, load_model, training_summary)
 from .data import COLOUR_ROLES, F_CHANNELS, VOID_RGB, TensorFTensor, design_dls, split_dl
 
@@ -62,9 +62,10 @@ class UNet(nn.Module):
 
 # %% ../nbs/01_encoder.ipynb #3c475580
 def soft_dice(p, t, eps=1.):
-    "Soft Dice loss per channel of probabilities `p` and targets `t` `[B,C,H,W]`, over the batch; mean over channels."
+    "Soft Dice loss per channel of probabilities `p` and targets `t` `[B,C,H,W]`, over the batch (the whole batch when it is split among processes: `global_sum`); mean over channels."
     dims = (0, 2, 3)
-    return (1 - (2*(p*t).sum(dims) + eps)/(p.sum(dims) + t.sum(dims) + eps)).mean()
+    inter, tot = global_sum(torch.stack([(p*t).sum(dims), p.sum(dims) + t.sum(dims)]))
+    return (1 - (2*inter + eps)/(tot + eps)).mean()
 
 class CompositeLoss(nn.Module):
     "The plan's encoder loss on raw outputs `[B, 2+n_colours+1, H, W]` against F_Tensors `[B,4,H,W]`."
@@ -226,7 +227,7 @@ def dd_train_encoder(data:Param("dataset folder (from dd_data)", str)='data',
         else:
             learn, res = train_encoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force,
                                        epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width)
-            print(training_summary(learn, res, out, 'encoder'))
+            main_print(training_summary(learn, res, out, 'encoder'))
     except COMMAND_ERRORS as e: command_error('dd_train_encoder', e)
 
 # %% ../nbs/01_encoder.ipynb #97672955

@@ -5,11 +5,12 @@
 # %% ../nbs/05_pipeline.ipynb #8c533e11
 from __future__ import annotations
 import base64, copy, html, json, os, time
+from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
 from fastcore.script import call_parse, Param, store_true, is_cli
-from .core import (UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
+from .core import (init_distributed, is_main_process, barrier, broadcast_object, one_process, UsageError, COMMAND_ERRORS, command_error, check_out, default_device, save_json, atomic_write, get_recipe, machine_info, machine_text, save_checkpoint,
                                 load_checkpoint, load_pretrained, pretrained_path, pretrained_models)
 from .data import generate_dataset, SyntheticDesignDataset, split_of, show_design, tensor_to_vmeta
 from .encoder import train_encoder, validate_encoder, load_encoder, decompose, image_ftensors, ENCODER_RECIPES
@@ -323,6 +324,7 @@ def write_report(out, docs_url:str|None=None, fn=None)->Path:
     docs_url = docs_url or default_docs_url()
     real_designs_figure(out/'data', out/'real_designs.png')
     mtxt = html.escape(machine_text(m)) if isinstance(m, dict) and m else html.escape(str(m))
+    if st.d.get('processes', 1) > 1: mtxt += f" × {st.d['processes']} processes"  # trained under a launcher
     parts = [f"<h1>design_decomp report</h1><p class='sub'>preset <code>{html.escape(str(cfg.get('preset')))}</code> · recipes "
              f"<code>{html.escape(str(cfg.get('recipe', 'best')))}</code> · {cfg.get('size')}² · {cfg.get('n')} designs · {mtxt} · "
              f"written {time.strftime('%Y-%m-%d %H:%M')} · <a href='{html.escape(docs_url)}'>documentation</a> (the Pipeline page explains every section)</p>"]
@@ -421,22 +423,29 @@ def run_pipeline(out='demo', config:dict|None=None, force:bool=False, device=Non
     "Run every stage of `config` (default: the demo preset) in `out` up to `until`, skipping those that are up to date; the stages' summaries."
     if until not in STAGES: raise ValueError(f"until={until!r}: use one of {', '.join(STAGES)}")
     out, c = Path(out), config or pipeline_config()
+    n = init_distributed()  # under `accelerate launch`: the models train in every process, the rest runs in the main one
+    if not is_main_process(): log = lambda *a, **k: None
     out.mkdir(parents=True, exist_ok=True)
     dev, st, t0 = default_device(device), PipelineState(out), time.time()
-    st.d.update(config=c, device=str(dev), command=command, machine=machine_info(dev))
-    log(f"{machine_text(st.d['machine'])}; preset {c['preset']}, recipes {c.get('recipe', 'best')}, {c['size']}², {c['n']} designs")
+    st.d.update(config=c, device=str(dev), command=command, machine=broadcast_object(machine_info(dev) if is_main_process() else None), processes=n)
+    log(f"{machine_text(st.d['machine'])}{f' × {n} processes' if n > 1 else ''}; preset {c['preset']}, recipes {c.get('recipe', 'best')}, {c['size']}², {c['n']} designs")
     for i, name in enumerate(STAGES[:STAGES.index(until)+1], 1):
         params, inputs = _PARAMS[name](c), _inputs(name, c, out)
         tag = f"[{i}/{len(STAGES)} {name}]"
-        if not force and name != 'report' and st.up_to_date(name, params, inputs):
+        if broadcast_object(not force and name != 'report' and st.up_to_date(name, params, inputs)):  # the main process's record decides
             o = list(st.d['stages'][name]['outputs']); log(f"{tag} up to date, skipped ({', '.join(o[:2])}{' …' if len(o)>2 else ''})"); continue
-        st.forget(name); t = time.time()
-        try:
-            kw = dict(docs_url=docs_url) if name == 'report' else {}
-            outputs, summary = _STAGE_FNS[name](out, c, dev, verbose, **kw)
-        except Exception as e:
-            raise StageError(f"stage {name} failed after {time.time()-t:.0f}s: {type(e).__name__}: {e}. "
-                             f"The outputs of the stages before it are kept in {out}/; run again to resume from {name}") from e
+        together = n > 1 and name in ('encoder', 'abstractor', 'decoder') and not c[name].get('pretrained')  # trained by every process
+        if is_main_process(): st.forget(name)
+        t = time.time()
+        if together or is_main_process():
+            try:
+                kw = dict(docs_url=docs_url) if name == 'report' else {}
+                with (nullcontext() if together else one_process()): outputs, summary = _STAGE_FNS[name](out, c, dev, verbose, **kw)
+            except Exception as e:
+                raise StageError(f"stage {name} failed after {time.time()-t:.0f}s: {type(e).__name__}: {e}. "
+                                 f"The outputs of the stages before it are kept in {out}/; run again to resume from {name}") from e
+        barrier()  # the others wait for the main process's stages
+        if not is_main_process(): continue
         st.record(name, params, inputs, outputs, time.time()-t, summary, gflops=st.d['machine'].get('gflops_fp32_2048'))
         hl = _headline(name, summary)
         log(f"{tag} {time.time()-t:.0f}s (total {time.time()-t0:.0f}s) → {out/outputs[0]}" + (f" +{len(outputs)-1} more" if len(outputs) > 1 else '')

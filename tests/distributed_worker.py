@@ -1,0 +1,42 @@
+"""What the tests and `bench/distributed.py` run in each process, under `accelerate launch` or `torchrun` (or alone, for the one-process reference).
+
+    python tests/distributed_worker.py grad  --data D --dump DIR [--batch_size 16]
+    python tests/distributed_worker.py train --kind encoder --data D --out O --dump DIR --epochs 1 --batch_size 16 --seed 3 [--resume CKPT]
+
+`grad` writes the gradient of the training split's first batch averaged over the processes (`DIR/grad_{world}.pth`, main process);
+`train` trains by the library function and writes every process's final weights (`DIR/rank{r}.pth`) and the main process's times (`DIR/train.json`).
+"""
+import argparse, json, time
+from pathlib import Path
+import torch
+from design_decomp.core import init_distributed, process_rank, world_size, sync_batchnorm, all_reduce_mean, is_main_process, save_json
+from fastai.torch_core import set_seed
+
+p = argparse.ArgumentParser()
+p.add_argument('mode', choices=['grad', 'train'])
+p.add_argument('--kind', default='encoder'); p.add_argument('--data'); p.add_argument('--out'); p.add_argument('--dump')
+p.add_argument('--epochs', type=int, default=1); p.add_argument('--batch_size', type=int, default=16); p.add_argument('--width', type=int, default=8)
+p.add_argument('--seed', type=int, default=3); p.add_argument('--resume')
+a = p.parse_args()
+n, dump = init_distributed(), Path(a.dump); r = process_rank()
+dump.mkdir(parents=True, exist_ok=True)
+if a.mode == 'grad':
+    from design_decomp.encoder import _encoder_make, ENCODER_RECIPES
+    make = _encoder_make(a.data, dict(ENCODER_RECIPES['best'], width=a.width, batch_size=a.batch_size), None, torch.device('cpu'), 0, None, False)
+    set_seed(a.seed); learn = make(None); m = sync_batchnorm(learn.model).train()
+    xb, yb = learn.dls.train.one_batch()  # not shuffled by the seed: the same batch in every process
+    x, y = xb.as_subclass(torch.Tensor)[r::n], yb.as_subclass(torch.Tensor)[r::n]  # this process's share, as `ShardedDL` deals it
+    learn.loss_func(m(x), y).backward()
+    g = [q.grad for q in m.parameters()]; all_reduce_mean(g)
+    if is_main_process(): torch.save([t.clone() for t in g], dump/f'grad_{n}.pth')
+else:
+    from design_decomp.encoder import train_encoder
+    from design_decomp.decoder import train_decoder
+    from design_decomp.abstractor import train_abstractor
+    kw = dict(epochs=a.epochs, batch_size=a.batch_size, width=a.width)
+    if a.kind == 'abstractor': kw.update(box_epochs=1, box_batch_size=a.batch_size)
+    if a.kind == 'decoder': kw.update(sample_every=1)
+    fn = dict(encoder=train_encoder, decoder=train_decoder, abstractor=train_abstractor)[a.kind]
+    learn, res = fn(a.data, a.out, resume=a.resume, quiet=True, seed=None if a.resume else a.seed, force=True, device='cpu', **kw)
+    torch.save({k: v.clone() for k, v in learn.model.state_dict().items()}, dump/f'rank{r}.pth')
+    if is_main_process(): save_json(dump/'train.json', dict(world=n, train_seconds=learn.train_seconds, test=res))
