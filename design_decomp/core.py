@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
-import os, re, io, sys, json, random, tempfile, math, time, contextlib, datetime
+import os, re, io, sys, json, random, tempfile, math, time, contextlib, datetime, atexit
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
@@ -97,7 +97,12 @@ def init_distributed(timeout_s:float=4*3600)->int: # how long a process waits fo
     cuda = torch.cuda.is_available()
     if cuda: torch.cuda.set_device(local_rank())
     torch.distributed.init_process_group('cpu:gloo,cuda:nccl' if cuda else 'gloo', timeout=datetime.timedelta(seconds=timeout_s))
+    atexit.register(_leave_group)
     return world_size()
+
+def _leave_group():
+    "Leave the process group at exit (a process that exits inside it can abort in gloo's threads)."
+    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
 
 def barrier():
     "Wait until every process gets here (nothing when run plainly)."

@@ -15,14 +15,15 @@ from fastai.torch_core import set_seed
 p = argparse.ArgumentParser()
 p.add_argument('mode', choices=['grad', 'train'])
 p.add_argument('--kind', default='encoder'); p.add_argument('--data'); p.add_argument('--out'); p.add_argument('--dump')
-p.add_argument('--epochs', type=int, default=1); p.add_argument('--batch_size', type=int, default=16); p.add_argument('--width', type=int, default=8)
-p.add_argument('--seed', type=int, default=3); p.add_argument('--resume')
+p.add_argument('--epochs', type=int, default=1); p.add_argument('--batch_size', type=int, default=16); p.add_argument('--width', type=int, default=8, help='0: the recipe\'s')
+p.add_argument('--seed', type=int, default=3); p.add_argument('--resume'); p.add_argument('--threads', type=int, help='torch threads (default: torch\'s)')
 a = p.parse_args()
+if a.threads: torch.set_num_threads(a.threads)
 n, dump = init_distributed(), Path(a.dump); r = process_rank()
 dump.mkdir(parents=True, exist_ok=True)
 if a.mode == 'grad':
     from design_decomp.encoder import _encoder_make, ENCODER_RECIPES
-    make = _encoder_make(a.data, dict(ENCODER_RECIPES['best'], width=a.width, batch_size=a.batch_size), None, torch.device('cpu'), 0, None, False)
+    make = _encoder_make(a.data, dict(ENCODER_RECIPES['best'], width=a.width or ENCODER_RECIPES['best']['width'], batch_size=a.batch_size), None, torch.device('cpu'), 0, None, False)
     set_seed(a.seed); learn = make(None); m = sync_batchnorm(learn.model).train()
     xb, yb = learn.dls.train.one_batch()  # not shuffled by the seed: the same batch in every process
     x, y = xb.as_subclass(torch.Tensor)[r::n], yb.as_subclass(torch.Tensor)[r::n]  # this process's share, as `ShardedDL` deals it
@@ -33,7 +34,7 @@ else:
     from design_decomp.encoder import train_encoder
     from design_decomp.decoder import train_decoder
     from design_decomp.abstractor import train_abstractor
-    kw = dict(epochs=a.epochs, batch_size=a.batch_size, width=a.width)
+    kw = dict(epochs=a.epochs, batch_size=a.batch_size, width=a.width or None)
     if a.kind == 'abstractor': kw.update(box_epochs=1, box_batch_size=a.batch_size)
     if a.kind == 'decoder': kw.update(sample_every=1)
     fn = dict(encoder=train_encoder, decoder=train_decoder, abstractor=train_abstractor)[a.kind]
