@@ -97,3 +97,11 @@ def test_a_killed_process_stops_the_run(data, tmp_path):
     assert p.returncode != 0 and 'Signal 9 (SIGKILL)' in log and 'rank      : 1' in log, log[-3000:]
     ck = load_checkpoint(out/'encoder_last.pth')  # written atomically: the last finished epoch, whole
     assert ck['epoch'] >= 1 and ck['seed'] == 0
+
+def test_pipeline_under_a_launcher(tmp_path):
+    "dd_pipeline unchanged under accelerate launch: the models trained by both processes, the rest by the main one, one report."
+    r = launch('dd_pipeline', '--tiny', '--out', tmp_path/'p', python=False)
+    assert r.stdout.count('[8/8 report]') == 1 and '× 2 processes' in r.stdout, r.stdout[-2000:]
+    st = json.loads((tmp_path/'p'/'pipeline.json').read_text())
+    assert st['processes'] == 2 and len(st['stages']) == 8
+    assert '× 2 processes' in (tmp_path/'p'/'report.html').read_text()
