@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_core.ipynb #8822aa93
 from __future__ import annotations
-import os, re, io, sys, json, random, tempfile, math, time, contextlib, datetime, atexit
+import os, re, io, sys, json, random, tempfile, math, time, contextlib, datetime, atexit, warnings
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch
@@ -21,14 +21,15 @@ import fastai.callback.progress  # Learner.no_bar
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'COMMAND_ERRORS', 'SCHEDULES', 'UsageError', 'default_device',
            'world_size', 'process_rank', 'global_sum', 'local_rank', 'is_main_process', 'main_print',
-           'init_distributed', 'barrier', 'main_process_first', 'broadcast_object', 'one_process', 'atomic_write',
-           'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model', 'load_model',
-           'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained', 'from_pretrained',
-           'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog', 'ReduceLROnPlateauResumable',
-           'error_text', 'command_error', 'test_exit', 'check_out', 'earlier_outputs', 'clean_temporary',
-           'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help', 'fit_schedule', 'evaluate',
-           'train_model', 'training_summary', 'validate_model', 'ShardedDL', 'all_reduce_mean', 'SyncBatchNorm',
-           'sync_batchnorm', 'DistributedTraining', 'matmul_gflops', 'machine_info', 'machine_text', 'update_json']
+           'init_distributed', 'barrier', 'main_process_first', 'broadcast_object', 'on_main', 'one_process',
+           'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model',
+           'load_model', 'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained',
+           'from_pretrained', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog',
+           'ReduceLROnPlateauResumable', 'error_text', 'command_error', 'test_exit', 'check_out', 'earlier_outputs',
+           'clean_temporary', 'refuse_earlier_run', 'epoch_seed', 'SeedEachEpoch', 'get_recipe', 'recipe_help',
+           'fit_schedule', 'evaluate', 'train_model', 'training_summary', 'validate_model', 'ShardedDL',
+           'all_reduce_mean', 'SyncBatchNorm', 'sync_batchnorm', 'DistributedTraining', 'matmul_gflops', 'machine_info',
+           'machine_text', 'update_json']
 
 # %% ../nbs/00a_core.ipynb #998ae939
 class UsageError(ValueError):
@@ -101,8 +102,11 @@ def init_distributed(timeout_s:float=4*3600)->int: # how long a process waits fo
     return world_size()
 
 def _leave_group():
-    "Leave the process group at exit (a process that exits inside it can abort in gloo's threads)."
-    if torch.distributed.is_initialized(): torch.distributed.destroy_process_group()
+    "Leave the process group at exit, all together (a process whose peers have gone can abort in gloo's threads)."
+    if not torch.distributed.is_initialized(): return
+    try: torch.distributed.barrier()
+    except Exception: pass  # a peer has failed: the launcher stops the run
+    torch.distributed.destroy_process_group()
 
 def barrier():
     "Wait until every process gets here (nothing when run plainly)."
@@ -119,6 +123,16 @@ def broadcast_object(o, src:int=0):
     "Process `src`'s `o` (anything picklable) in every process."
     if world_size() <= 1 or not torch.distributed.is_initialized(): return o
     box = [o]; torch.distributed.broadcast_object_list(box, src); return box[0]
+
+def on_main(f:callable, *args, **kw):
+    "`f(*args, **kw)` run by the main process alone (checking or clearing an output folder); every process gets its result, or raises its error."
+    res = err = None
+    if is_main_process():
+        try: res = f(*args, **kw)
+        except Exception as e: err = e
+    res, err = broadcast_object((res, err))
+    if err is not None: raise err
+    return res
 
 @contextlib.contextmanager
 def one_process():
@@ -377,7 +391,11 @@ class NonFiniteGuard(Callback):
     "Stop with a clear `FloatingPointError` when the training loss is NaN or infinite."
     order = -5
     def after_loss(self):
-        if self.training and not torch.isfinite(self.loss).all():
+        if not self.training: return
+        bad = ~torch.isfinite(self.loss.detach()).all()
+        if world_size() > 1:  # several processes stop together, not one while the others wait for its gradients
+            bad = bad.float(); torch.distributed.all_reduce(bad); bad = bad > 0
+        if bad:
             raise FloatingPointError(f"non-finite training loss ({self.loss.item()}) at epoch {self.epoch+1}, batch {self.iter+1}: "
                                      "lower --lr, keep gradient clipping on, or check the data; checkpoints of finished epochs are kept")
 
@@ -546,21 +564,23 @@ def train_model(make_learner:callable, # config dict or None -> Learner
     if schedule not in SCHEDULES: raise UsageError(f"schedule {schedule!r}: use one of {', '.join(SCHEDULES)}")
     if seed is not None and not 0 <= seed < 2**32: raise UsageError(f"--seed {seed}: use a whole number from 0 to 2**32-1")
     n = init_distributed(); start = 0  # several processes under `accelerate launch`/`torchrun`: see "Several processes"
-    with main_process_first():  # the main process clears `out` before the others look at it
-        out = check_out(out)
-        if is_main_process(): clean_temporary(out)
-        if resume:
-            ck = load_checkpoint(resume)
-            if seed is not None and ck.get('seed') not in (None, seed):
-                raise UsageError(f"--seed {seed}: {resume} was trained with seed {ck['seed']}; leave --seed out to continue that run exactly")
-            seed = ck.get('seed', seed)
-        else: refuse_earlier_run(out, prefix, force)
+    def _prepare(out):  # the main process alone checks and clears `out`: the others must not remove what it starts writing
+        out = check_out(out); clean_temporary(out)
+        if not resume: refuse_earlier_run(out, prefix, force)
+        return out
+    out = on_main(_prepare, out)
+    if resume:
+        ck = load_checkpoint(resume)
+        if seed is not None and ck.get('seed') not in (None, seed):
+            raise UsageError(f"--seed {seed}: {resume} was trained with seed {ck['seed']}; leave --seed out to continue that run exactly")
+        seed = ck.get('seed', seed)
     if seed is None: seed = broadcast_object(random.SystemRandom().randrange(2**31))  # one seed for all processes
     set_seed(seed)  # the initial weights
     learn = make_learner(ck['config'] if resume else None); learn.add_cb(SeedEachEpoch(seed))
     if n > 1:
         if learn.dls.train.bs % n: raise UsageError(f"--batch_size {learn.dls.train.bs}: the batch is split among {n} processes; use a multiple of {n}")
         learn.add_cb(DistributedTraining()); learn.world_size = n
+        if not quiet: main_print(f"{n} processes × batch {learn.dls.train.bs//n} = batch {learn.dls.train.bs} a step, learning rate {lr:g}: the recipe's, which is per global batch")
     if resume:
         start = resume_learner(learn, resume)
         if start >= epochs: raise UsageError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
@@ -587,12 +607,13 @@ def training_summary(learn:Learner, res:dict, out, prefix:str)->str:
 def validate_model(make_learner:callable, eval_dl:callable, checkpoint, kind:str|None=None)->tuple:
     "`(learner, held-out metrics)` of `checkpoint`, its learner built by `make_learner` from the checkpoint's config."
     if not checkpoint: raise ValueError("--validate needs --checkpoint CKPT")
-    if _is_checkpoint_file(checkpoint):
-        learn = make_learner(load_checkpoint(checkpoint)['config']); resume_learner(learn, checkpoint)
-    else:  # a pretrained model: its (EMA) weights
-        m, ck = load_pretrained(checkpoint, 'cpu', kind); learn = make_learner(ck['config'])
-        learn.model.load_state_dict(m.state_dict())
-    return learn, evaluate(learn, eval_dl(learn))
+    with one_process():  # under a launcher every process evaluates on its own (and the command prints once)
+        if _is_checkpoint_file(checkpoint):
+            learn = make_learner(load_checkpoint(checkpoint)['config']); resume_learner(learn, checkpoint)
+        else:  # a pretrained model: its (EMA) weights
+            m, ck = load_pretrained(checkpoint, 'cpu', kind); learn = make_learner(ck['config'])
+            learn.model.load_state_dict(m.state_dict())
+        return learn, evaluate(learn, eval_dl(learn))
 
 # %% ../nbs/00a_core.ipynb #54064f4b
 class ShardedDL(DistributedDL):
@@ -602,9 +623,17 @@ class ShardedDL(DistributedDL):
         super().__init__(dl.new(bs=dl.bs//world), rank, world)
     def get_idxs(self):
         idxs = broadcast_object(list(self.dl.get_idxs()))  # the same on every process by seeding; the main process's, to be sure
-        self.n, self.n_padded = len(idxs), -(-len(idxs)//self.world_size)*self.world_size
-        idxs += (idxs*(self.n_padded//max(self.n, 1)+1))[:self.n_padded-self.n]  # an even share for everyone
+        self.n, b = len(idxs), self.dl.bs*self.world_size
+        if self.dl.drop_last: idxs = idxs[:len(idxs)//b*b]  # the whole batches one process would take
+        else:
+            pad = -len(idxs) % self.world_size  # an even share for everyone: the last batch's first items again
+            idxs += (idxs*(pad//max(len(idxs), 1)+1))[:pad]
+        self.n_padded = len(idxs)
         return idxs[self.rank::self.world_size]
+    def __len__(self):
+        "Batches per epoch: as many as one process takes with the whole batch."
+        n, b = self.dl.n, self.dl.bs*self.world_size
+        return n//b if self.dl.drop_last else -(-n//b)
     def to_detach(self, b, cpu=True, gather=True): return to_detach(b, cpu, gather)
 
 def all_reduce_mean(tensors:list):
@@ -624,18 +653,20 @@ class SyncBatchNorm(torch.nn.modules.batchnorm._BatchNorm):
         if x.dim() < 2: raise ValueError(f"SyncBatchNorm: expected at least 2-D input, got {x.dim()}-D")
     def forward(self, x):
         if not (self.training and world_size() > 1): return super().forward(x)
-        c, dims, xf = x.shape[1], [d for d in range(x.dim()) if d != 1], x.float()
+        c, dims = x.shape[1], [d for d in range(x.dim()) if d != 1]
+        shape = [1, c] + [1]*(x.dim()-2)
+        s = self.running_mean.detach().float().clone().view(shape) if self.track_running_stats else 0.  # a constant near the mean: sums of squares without cancellation
+        xs = x.float() - s
         n = torch.full((1,), x.numel()/c, device=x.device)
-        tot = _AllReduceSum.apply(torch.cat([xf.sum(dims), (xf*xf).sum(dims), n]))  # the gradient reaches every process's inputs
-        N = tot[-1]; mean = tot[:c]/N; var = (tot[c:2*c]/N - mean*mean).clamp_min(0)
+        tot = _AllReduceSum.apply(torch.cat([xs.sum(dims), (xs*xs).sum(dims), n]))  # the gradient reaches every process's inputs
+        N = tot[-1]; m = tot[:c]/N; var = (tot[c:2*c]/N - m*m).clamp_min(0); mean = m + (s.view(-1) if torch.is_tensor(s) else s)
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked += 1
-                m = self.momentum if self.momentum is not None else 1/float(self.num_batches_tracked)
-                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), m)
-                self.running_var.lerp_((var.detach()*N/(N-1).clamp_min(1)).to(self.running_var.dtype), m)
-        shape = [1, c] + [1]*(x.dim()-2)
-        y = (xf - mean.view(shape))*torch.rsqrt(var.view(shape) + self.eps)
+                mom = self.momentum if self.momentum is not None else 1/float(self.num_batches_tracked)
+                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), mom)
+                self.running_var.lerp_((var.detach()*N/(N-1).clamp_min(1)).to(self.running_var.dtype), mom)
+        y = (xs - m.view(shape))*torch.rsqrt(var.view(shape) + self.eps)
         if self.affine: y = y*self.weight.view(shape) + self.bias.view(shape)
         return y.to(x.dtype)
 
@@ -655,7 +686,7 @@ class DistributedTraining(Callback):
     order = -15  # after `SeedEachEpoch` (-20) has seeded the epoch
     def __init__(self, sync_bn:bool=True): store_attr(); self.shards = {}
     def before_fit(self):
-        self.world, self.rank = world_size(), process_rank()
+        self.world, self.rank, self.trained = world_size(), process_rank(), False
         if self.world <= 1: return
         m = self.learn.model
         if self.sync_bn: self.learn.model = sync_batchnorm(m)  # the same parameters: the optimizer keeps them
@@ -666,6 +697,7 @@ class DistributedTraining(Callback):
     def before_train(self):
         if self.world <= 1: return
         dl = self.learn.dl
+        self.trained = True
         if id(dl) not in self.shards: self.shards[id(dl)] = ShardedDL(dl, self.rank, self.world)
         sh = self.shards[id(dl)]; sh.dl.rng = dl.rng  # the order `SeedEachEpoch` seeded
         self.learn.dl = sh
@@ -676,7 +708,17 @@ class DistributedTraining(Callback):
             with torch.no_grad():
                 for b in self.learn.model.buffers(): torch.distributed.broadcast(b, 0)
     def before_validate(self): self._share_buffers()
-    def after_fit(self): self._share_buffers()
+    def after_fit(self):
+        if self.world > 1 and self.trained:  # a training fit (not `validate`, whose `before_fit` shares the main process's weights)
+            with torch.no_grad():
+                ts = [*self.learn.model.parameters(), *self.learn.model.buffers()]
+                diff = torch.zeros((), device=ts[0].device)
+                for t in ts:
+                    ref = t.detach().clone(); torch.distributed.broadcast(ref, 0); diff += (ref != t).sum()
+                torch.distributed.all_reduce(diff)
+            self.learn.processes_agree = bool(diff == 0)
+            if not self.learn.processes_agree: warnings.warn(f"DistributedTraining: the {self.world} processes ended the fit with different weights ({int(diff)} values); the main process's are kept")
+        self._share_buffers()
 
 # %% ../nbs/00a_core.ipynb #c92b1dc9
 def matmul_gflops(n:int=2048, reps:int=5, device=None)->float:

@@ -404,7 +404,7 @@ def dd_train_decoder(data:Param("dataset folder (from dd_data)", str)='data',
     try:
         if validate:
             res = validate_decoder(checkpoint, data, size, device, batch_size or 16, workers)
-            print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
+            main_print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
         else:
             mp = None if mixed_precision is None else (False if mixed_precision == 'none' else mixed_precision)
             learn, res = train_decoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force, epochs=epochs, batch_size=batch_size, lr=lr,

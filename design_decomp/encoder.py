@@ -223,7 +223,7 @@ def dd_train_encoder(data:Param("dataset folder (from dd_data)", str)='data',
     try:
         if validate:
             res = validate_encoder(checkpoint, data, size, device, batch_size or 32, workers)
-            print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
+            main_print(json.dumps(dict(checkpoint=str(checkpoint), split='test', **res), indent=1))
         else:
             learn, res = train_encoder(data, out, recipe, size, device, resume, workers, keep_epochs, seed=seed, force=force,
                                        epochs=epochs, batch_size=batch_size, lr=lr, lr_schedule=lr_schedule, width=width)

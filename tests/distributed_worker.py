@@ -4,7 +4,8 @@
     python tests/distributed_worker.py train --kind encoder --data D --out O --dump DIR --epochs 1 --batch_size 16 --seed 3 [--resume CKPT]
 
 `grad` writes the gradient of the training split's first batch averaged over the processes (`DIR/grad_{world}.pth`, main process);
-`train` trains by the library function and writes every process's final weights (`DIR/rank{r}.pth`) and the main process's times (`DIR/train.json`).
+`train` trains by the library function and writes whether the processes ended the fit with the same weights, and the main process's times (`DIR/train.json`);
+the weights to compare are in `O/{kind}_last.pth`.
 """
 import argparse, json, time
 from pathlib import Path
@@ -39,5 +40,4 @@ else:
     if a.kind == 'decoder': kw.update(sample_every=1)
     fn = dict(encoder=train_encoder, decoder=train_decoder, abstractor=train_abstractor)[a.kind]
     learn, res = fn(a.data, a.out, resume=a.resume, quiet=True, seed=None if a.resume else a.seed, force=True, device='cpu', **kw)
-    torch.save({k: v.clone() for k, v in learn.model.state_dict().items()}, dump/f'rank{r}.pth')
-    if is_main_process(): save_json(dump/'train.json', dict(world=n, train_seconds=learn.train_seconds, test=res))
+    if is_main_process(): save_json(dump/'train.json', dict(world=n, processes_agree=getattr(learn, 'processes_agree', None), train_seconds=learn.train_seconds, test=res))
