@@ -12,29 +12,16 @@ Writes bench/distributed.json (entry cpu_{size}) with the commands, the machine 
 
     .venv/bin/python bench/distributed.py --size 64 --n 320
 """
-import argparse, json, os, shutil, socket, subprocess, sys, time
+import argparse, json, os, shutil, sys, time
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
-BIN, WORKER = Path(sys.executable).parent, root/'tests'/'distributed_worker.py'
+sys.path.insert(0, str(root/'tests'))
+from distributed_worker import launch as _launch, rel_diff as rel, WORKER
 
-def _port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-def launch(args:list, n:int):
-    "`accelerate launch` of the worker in `n` processes (plain `python` for 1); the command as run."
-    env = {k: v for k, v in os.environ.items() if k not in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK')}
-    pre = [str(BIN/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(n), '--num_machines', '1', '--mixed_precision', 'no',
-           '--dynamo_backend', 'no', '--main_process_port', str(_port())] if n > 1 else [sys.executable]
-    cmd = pre + [str(WORKER)] + [str(a) for a in args]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode: sys.exit(f"failed: {' '.join(cmd)}\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
-    return ' '.join(cmd[cmd.index(str(WORKER)):]).replace(str(root)+'/', '')
-
-def rel(a, b)->float:
-    import torch
-    if isinstance(a, dict): a, b = [a[k] for k in a if a[k].is_floating_point()], [b[k] for k in a if b[k].is_floating_point()]
-    return float(sum(((x-y)**2).sum() for x, y in zip(a, b)).sqrt() / sum((y**2).sum() for y in b).sqrt())
+def launch(args:list, n:int)->str:
+    "Run the worker in `n` processes (`distributed_worker.launch`); the command, as recorded."
+    _launch(args, n); return ' '.join(['tests/distributed_worker.py', *map(str, args)]) + (f'  (accelerate launch, {n} processes)' if n > 1 else '')
 
 def loader_rate(data, task:str, workers:int, bs:int=32, passes:int=2)->float:
     "Designs per second of the training DataLoader of `task` over `passes` epochs (after one batch of warm-up)."

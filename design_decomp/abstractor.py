@@ -19,7 +19,7 @@ from fastai.optimizer import Adam
 from fastai.callback.training import GradientClip
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import (main_print, on_main, barrier, is_main_process, world_size, DistributedTraining, UsageError, COMMAND_ERRORS, command_error, check_out, earlier_outputs, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
+from .core import (main_print, on_main, barrier, is_main_process, world_size, per_process_batch, DistributedTraining, UsageError, COMMAND_ERRORS, command_error, check_out, earlier_outputs, refuse_earlier_run, default_device, save_json, save_npy, load_checkpoint, CheckpointCallback, NonFiniteGuard, TrainingLog,
                                 evaluate, get_recipe, recipe_help, train_model, validate_model, register_model, load_model)
 from .data import (GRAMMAR, HIERARCHY, TensorFTensor, TensorLabels, design_dls, split_dl, split_of, show_design,
                                 encode_ftensor, decode_ftensor)
@@ -531,8 +531,7 @@ def train_abstractor(data, # dataset folder (from `dd_data`)
         raise ValueError(f"--resume {resume}: that checkpoint is of the box-branch stage; resume the first stage ({Path(out)/'base'/'abstractor_last.pth'}) or train the branch again with --base")
     dev, out = default_device(device), Path(out)
     stage1 = out/'base' if r['box_epochs'] else out
-    if r['box_epochs'] and r['box_batch_size'] % world_size():
-        raise UsageError(f"recipe setting box_batch_size {r['box_batch_size']}: the box-branch stage's batch is split among {world_size()} processes; use a multiple of {world_size()}")
+    if r['box_epochs']: per_process_batch(r['box_batch_size'], 'recipe setting box_batch_size')  # refused before the first stage trains
     if r['box_epochs'] and not resume: on_main(lambda: refuse_earlier_run(check_out(out), 'abstractor', force))  # the box branch's results go into `out` itself
     make = _abstractor_make(data, r, size, dev, workers, stage1, keep_epochs, pretrained)
     learn, res = train_model(make, lambda l: split_dl(l.dls, 'test'), 'abstractor', r['epochs'], r['lr'], r['lr_schedule'], stage1, resume, quiet, seed, force)

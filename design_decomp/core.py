@@ -20,8 +20,8 @@ import fastai.callback.progress  # Learner.no_bar
 
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'PRETRAINED_DIR', 'PRETRAINED_FILES', 'COMMAND_ERRORS', 'SCHEDULES', 'UsageError', 'default_device',
-           'world_size', 'process_rank', 'global_sum', 'local_rank', 'is_main_process', 'main_print',
-           'init_distributed', 'barrier', 'main_process_first', 'broadcast_object', 'on_main', 'one_process',
+           'world_size', 'process_rank', 'local_rank', 'is_main_process', 'main_print', 'init_distributed', 'barrier',
+           'main_process_first', 'broadcast_object', 'on_main', 'one_process', 'global_sum', 'per_process_batch',
            'atomic_write', 'save_json', 'save_npy', 'save_checkpoint', 'load_checkpoint', 'register_model',
            'load_model', 'pretrained_models', 'save_pretrained', 'pretrained_path', 'load_pretrained',
            'from_pretrained', 'CheckpointCallback', 'resume_learner', 'NonFiniteGuard', 'TrainingLog',
@@ -65,18 +65,6 @@ def process_rank()->int:
     "This process's rank among `world_size()` processes (0 when run plainly)."
     if torch.distributed.is_available() and torch.distributed.is_initialized(): return torch.distributed.get_rank()
     return int(os.environ.get('RANK') or 0)
-
-class _AllReduceSum(torch.autograd.Function):
-    "Sum over the processes; the gradient, too, is summed over them (every process's loss depends on every process's input)."
-    @staticmethod
-    def forward(ctx, t): t = t.clone(); torch.distributed.all_reduce(t); return t
-    @staticmethod
-    def backward(ctx, g): g = g.clone(); torch.distributed.all_reduce(g); return g
-
-def global_sum(t:torch.Tensor)->torch.Tensor:
-    "`t` summed over the processes while training on several (with its backward pass to every process), else `t`: for a loss made of whole-batch sums, e.g. a Dice over the batch."
-    if world_size() <= 1 or not torch.is_grad_enabled() or not t.requires_grad: return t  # validation runs whole in every process
-    return _AllReduceSum.apply(t)
 
 def local_rank()->int:
     "This process's rank on its machine: the GPU it uses (`LOCAL_RANK`; 0 when run plainly)."
@@ -145,6 +133,25 @@ def one_process():
         _ALONE = was
         if old is None: os.environ.pop('WORLD_SIZE', None)
         else: os.environ['WORLD_SIZE'] = old
+
+class _AllReduceSum(torch.autograd.Function):
+    "Sum over the processes; the gradient, too, is summed over them (every process's loss depends on every process's input)."
+    @staticmethod
+    def forward(ctx, t): t = t.clone(); torch.distributed.all_reduce(t); return t
+    @staticmethod
+    def backward(ctx, g): g = g.clone(); torch.distributed.all_reduce(g); return g
+
+def global_sum(t:torch.Tensor)->torch.Tensor:
+    "`t` summed over the processes while training on several (with its backward pass to every process), else `t`: for a loss made of whole-batch sums, e.g. a Dice over the batch."
+    if world_size() <= 1 or not torch.is_grad_enabled() or not t.requires_grad: return t  # validation runs whole in every process
+    return _AllReduceSum.apply(t)
+
+def per_process_batch(bs:int, flag:str='--batch_size')->int:
+    "Each process's share of global batch `bs` (`flag` names the setting in the error when the processes can't share it evenly)."
+    n = world_size()
+    if bs % n: raise UsageError(f"{flag} {bs}: the batch is split among {n} processes; use a multiple of {n}")
+    return bs//n
+
 
 # %% ../nbs/00a_core.ipynb #47f26e44
 def _umask()->int:
@@ -578,9 +585,9 @@ def train_model(make_learner:callable, # config dict or None -> Learner
     set_seed(seed)  # the initial weights
     learn = make_learner(ck['config'] if resume else None); learn.add_cb(SeedEachEpoch(seed))
     if n > 1:
-        if learn.dls.train.bs % n: raise UsageError(f"--batch_size {learn.dls.train.bs}: the batch is split among {n} processes; use a multiple of {n}")
-        learn.add_cb(DistributedTraining()); learn.world_size = n
-        if not quiet: main_print(f"{n} processes × batch {learn.dls.train.bs//n} = batch {learn.dls.train.bs} a step, learning rate {lr:g}: the recipe's, which is per global batch")
+        b = per_process_batch(learn.dls.train.bs)  # refused before any work
+        learn.add_cb(DistributedTraining())
+        if not quiet: main_print(f"{n} processes × batch {b} = batch {learn.dls.train.bs} a step, learning rate {lr:g}: the recipe's, which is per global batch")
     if resume:
         start = resume_learner(learn, resume)
         if start >= epochs: raise UsageError(f"--resume {resume}: the checkpoint is at epoch {start}; ask for more --epochs than that")
@@ -619,7 +626,7 @@ def validate_model(make_learner:callable, eval_dl:callable, checkpoint, kind:str
 class ShardedDL(DistributedDL):
     "Process `rank`'s share of DataLoader `dl` among `world`: items `rank, rank+world, …` of the order every process draws alike, in batches of `dl.bs // world`."
     def __init__(self, dl, rank:int, world:int):
-        if dl.bs % world: raise UsageError(f"--batch_size {dl.bs}: the batch is split among {world} processes; use a multiple of {world}")
+        if dl.bs % world: raise UsageError(f"--batch_size {dl.bs}: the batch is split among {world} processes; use a multiple of {world}")  # `per_process_batch` for this `world`
         super().__init__(dl.new(bs=dl.bs//world), rank, world)
     def get_idxs(self):
         idxs = broadcast_object(list(self.dl.get_idxs()))  # the same on every process by seeding; the main process's, to be sure
@@ -636,6 +643,7 @@ class ShardedDL(DistributedDL):
         return n//b if self.dl.drop_last else -(-n//b)
     def to_detach(self, b, cpu=True, gather=True): return to_detach(b, cpu, gather)
 
+# %% ../nbs/00a_core.ipynb #8c5b986f
 def all_reduce_mean(tensors:list):
     "Replace each tensor of `tensors` by its mean over all processes, one all-reduce per dtype and device."
     n = world_size()
@@ -681,6 +689,7 @@ def sync_batchnorm(m:torch.nn.Module)->torch.nn.Module:
     for name, child in m.named_children(): out.add_module(name, sync_batchnorm(child))
     return out
 
+# %% ../nbs/00a_core.ipynb #a0889ed4
 class DistributedTraining(Callback):
     "Train in every process of the group at once: each on its `ShardedDL` share of the batch, gradients averaged after each backward pass, the same start everywhere; `learn.model` stays unwrapped."
     order = -15  # after `SeedEachEpoch` (-20) has seeded the epoch

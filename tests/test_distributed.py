@@ -1,35 +1,12 @@
 """Several processes under `accelerate launch` (gloo between CPU processes): the same weights everywhere, the one-process step, one set of files, resume across process counts, a killed process."""
-import json, os, signal, socket, subprocess, sys, time
+import json, os, signal, subprocess, time
 from pathlib import Path
 import pytest, torch
 from design_decomp.core import load_checkpoint
 
-BIN, WORKER = Path(sys.executable).parent, Path(__file__).parent/'distributed_worker.py'
+from distributed_worker import BIN, launch, rel_diff
 
-
-def _port():
-    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
-
-def launch(*args, n=2, python=True, popen=False):
-    "Run `args` (a script and its flags, or a console script with `python=False`) in `n` processes, as a user would with `accelerate launch`."
-    cmd = [str(BIN/'accelerate'), 'launch', '--multi_gpu', '--num_processes', str(n), '--num_machines', '1', '--mixed_precision', 'no',
-           '--dynamo_backend', 'no', '--main_process_port', str(_port())] + ([] if python else ['--no_python']) + [str(a) for a in args]
-    if not python: cmd[cmd.index('--no_python')+1] = str(BIN/args[0])  # the console script, wherever the environment is
-    env = {k: v for k, v in os.environ.items() if k not in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK')}
-    if popen: return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
-    assert r.returncode == 0, f"{cmd}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
-    return r
-
-def alone(*args):
-    r = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return r
-
-def rel_diff(a:dict, b:dict)->float:
-    "Relative L2 distance between two state dicts' floating-point tensors."
-    ks = [k for k in a if a[k].is_floating_point()]
-    return float(sum(((a[k]-b[k])**2).sum() for k in ks).sqrt() / sum((b[k]**2).sum() for k in ks).sqrt())
+def alone(*args): return launch(args, n=1)
 
 @pytest.fixture(scope='module')
 def data(tmp_path_factory):
@@ -39,18 +16,18 @@ def data(tmp_path_factory):
     return d
 
 def test_gradient_of_a_split_batch_is_the_whole_batch_gradient(data, tmp_path):
-    launch(WORKER, 'grad', '--data', data, '--dump', tmp_path)
-    alone(WORKER, 'grad', '--data', data, '--dump', tmp_path)
+    launch(['grad', '--data', data, '--dump', tmp_path])
+    alone('grad', '--data', data, '--dump', tmp_path)
     g2, g1 = torch.load(tmp_path/'grad_2.pth'), torch.load(tmp_path/'grad_1.pth')
-    d = float(sum(((a-b)**2).sum() for a, b in zip(g2, g1)).sqrt() / sum((b**2).sum() for b in g1).sqrt())
+    d = rel_diff(g2, g1)
     assert d < 1e-4, f"gradient of 2 processes × 8 vs 1 process × 16: relative difference {d:.2e}"  # BatchNorm and the Dice over the whole batch
 
 def last(run, kind='encoder')->dict: return load_checkpoint(run/f'{kind}_last.pth')['model_state_dict']
 
 def test_two_processes_train_as_one(data, tmp_path):
     o2, o1 = tmp_path/'o2', tmp_path/'o1'
-    launch(WORKER, 'train', '--data', data, '--out', o2, '--dump', tmp_path/'d2', '--epochs', 1, '--batch_size', 16)
-    alone(WORKER, 'train', '--data', data, '--out', o1, '--dump', tmp_path/'d1', '--epochs', 1, '--batch_size', 16)
+    launch(['train', '--data', data, '--out', o2, '--dump', tmp_path/'d2', '--epochs', 1, '--batch_size', 16])
+    alone('train', '--data', data, '--out', o1, '--dump', tmp_path/'d1', '--epochs', 1, '--batch_size', 16)
     info = json.loads((tmp_path/'d2'/'train.json').read_text())
     assert info['world'] == 2 and info['processes_agree'] is True  # (a) every weight and buffer equal, compared at the end of the fit
     d = rel_diff(last(o2), last(o1))
@@ -61,11 +38,11 @@ def test_two_processes_train_as_one(data, tmp_path):
 def test_resume_with_another_number_of_processes(data, tmp_path):
     "A checkpoint of 2 processes continues in 1, and one of 1 in 2, ending where one process all along does."
     import shutil
-    launch(WORKER, 'train', '--data', data, '--out', tmp_path/'a', '--dump', tmp_path/'da', '--epochs', 1)
-    alone(WORKER, 'train', '--data', data, '--out', tmp_path/'b', '--dump', tmp_path/'db', '--epochs', 1)
+    launch(['train', '--data', data, '--out', tmp_path/'a', '--dump', tmp_path/'da', '--epochs', 1])
+    alone('train', '--data', data, '--out', tmp_path/'b', '--dump', tmp_path/'db', '--epochs', 1)
     shutil.copytree(tmp_path/'b', tmp_path/'c')
     resume = lambda run: ('train', '--data', data, '--out', tmp_path/run, '--dump', tmp_path/f'd{run}', '--epochs', 2, '--resume', tmp_path/run/'encoder_last.pth')
-    alone(WORKER, *resume('a')); launch(WORKER, *resume('b')); alone(WORKER, *resume('c'))  # c: one process all along
+    alone(*resume('a')); launch(resume('b')); alone(*resume('c'))  # c: one process all along
     for run in ('a', 'b'):
         assert load_checkpoint(tmp_path/run/'encoder_last.pth')['epoch'] == 2
         d = rel_diff(last(tmp_path/run), last(tmp_path/'c'))
@@ -73,16 +50,16 @@ def test_resume_with_another_number_of_processes(data, tmp_path):
     assert json.loads((tmp_path/'db'/'train.json').read_text())['processes_agree'] is True
 
 def test_commands_print_and_write_once(data, tmp_path):
-    r = launch('dd_train_decoder', '--data', data, '--out', tmp_path/'dec', '--epochs', 1, '--batch_size', 8, '--width', 8, '--sample_every', 1, '--seed', 0, python=False)
+    r = launch(['dd_train_decoder', '--data', data, '--out', tmp_path/'dec', '--epochs', 1, '--batch_size', 8, '--width', 8, '--sample_every', 1, '--seed', 0], script=False)
     assert r.stdout.count('trained epochs 1–1') == 1, r.stdout[-2000:]
     assert sorted(p.name for p in (tmp_path/'dec').glob('*.png')) == ['decoder_history_loss.png', 'decoder_samples_epoch_1.png']
-    r = launch('dd_train_decoder', '--data', data, '--out', tmp_path/'dec2', '--epochs', 1, '--batch_size', 9, python=False, popen=True)
+    r = launch(['dd_train_decoder', '--data', data, '--out', tmp_path/'dec2', '--epochs', 1, '--batch_size', 9], script=False, popen=True)
     out, _ = r.communicate(timeout=300)
     assert r.returncode != 0 and '--batch_size 9: the batch is split among 2 processes; use a multiple of 2' in out
 
 def test_a_killed_process_stops_the_run(data, tmp_path):
     out = tmp_path/'k'
-    p = launch('dd_train_encoder', '--data', data, '--out', out, '--epochs', 200, '--batch_size', 16, '--width', 8, '--seed', 0, python=False, popen=True)
+    p = launch(['dd_train_encoder', '--data', data, '--out', out, '--epochs', 200, '--batch_size', 16, '--width', 8, '--seed', 0], script=False, popen=True)
     try:
         t = time.time()
         while not (out/'encoder_last.pth').exists():
@@ -101,7 +78,7 @@ def test_a_killed_process_stops_the_run(data, tmp_path):
 
 def test_pipeline_under_a_launcher(tmp_path):
     "dd_pipeline unchanged under accelerate launch: the models trained by both processes, the rest by the main one, one report."
-    r = launch('dd_pipeline', '--tiny', '--out', tmp_path/'p', python=False)
+    r = launch(['dd_pipeline', '--tiny', '--out', tmp_path/'p'], script=False)
     assert r.stdout.count('[8/8 report]') == 1 and '× 2 processes' in r.stdout, r.stdout[-2000:]
     st = json.loads((tmp_path/'p'/'pipeline.json').read_text())
     assert st['processes'] == 2 and len(st['stages']) == 8
